@@ -1,0 +1,87 @@
+/**
+ * `dynpipe launch`: coordinator + every rank of a plan on this machine, one progress bar for the
+ * whole pipeline, worker errors streamed with their rank, a summary at the end, and a non-zero exit
+ * if any rank fails.
+ */
+import { resolve } from 'node:path';
+import { Command, Option } from 'commander';
+import { launchLocal } from '../../launch/local-launcher.js';
+import { numStages, stageOfRank, worldSize } from '../../plan/plan.js';
+import { intOption } from '../options.js';
+import { readPlanFile } from '../plan-file.js';
+import { createProgress } from '../progress.js';
+
+interface LaunchFlags {
+  plan: string;
+  numMinibatches: number;
+  dataset: string;
+  dataDir?: string;
+  trainSamples?: number;
+  backend: string;
+  logDir?: string;
+  saveWeights?: string;
+  recvTimeoutMs: number;
+  rendezvousTimeoutMs: number;
+  heartbeatTimeoutMs: number;
+  progress?: boolean;
+  quiet?: boolean;
+}
+
+async function run(f: LaunchFlags): Promise<void> {
+  const planPath = resolve(f.plan);
+  const plan = await readPlanFile(planPath);
+  const workerArgs = ['--dataset', f.dataset, '--backend', f.backend, '--recv-timeout-ms', String(f.recvTimeoutMs), '--rendezvous-timeout-ms', String(f.rendezvousTimeoutMs)];
+  if (f.dataDir) workerArgs.push('--data-dir', resolve(f.dataDir));
+  if (f.trainSamples) workerArgs.push('--train-samples', String(f.trainSamples));
+  if (f.logDir) workerArgs.push('--log-dir', resolve(f.logDir));
+  if (f.saveWeights) workerArgs.push('--save-weights', resolve(f.saveWeights));
+  const last = numStages(plan) - 1;
+  const bar = createProgress('pipeline', f.numMinibatches, { enabled: f.progress, fields: 'loss {loss}' });
+  let completed = 0;
+  let lastLoss = NaN;
+  const say = (line: string) => {
+    if (!f.quiet) process.stderr.write(line + '\n');
+  };
+  process.stderr.write(`dynpipe launch: ${worldSize(plan)} ranks, ${numStages(plan)} stages [${plan.partition.join(', ')}] of ${plan.model.name}, ${f.numMinibatches} microbatches of ${plan.microbatch_size}\n`);
+  const summary = await launchLocal({
+    planPath,
+    plan,
+    numMinibatches: f.numMinibatches,
+    workerArgs,
+    rendezvousTimeoutMs: f.rendezvousTimeoutMs,
+    heartbeatTimeoutMs: f.heartbeatTimeoutMs,
+    killGraceMs: 2000,
+    onStats: (_rank, s) => {
+      if (s.stage !== last) return;
+      completed++;
+      if (typeof s.loss === 'number') lastLoss = s.loss;
+      bar.update(Math.min(f.numMinibatches, Math.floor(completed / plan.stage_to_rank_map[String(last)].length)), { loss: lastLoss.toFixed(4) });
+    },
+    say,
+  }).finally(() => bar.stop());
+  const busy = summary.busyFraction.map((b, r) => `rank ${r} (stage ${stageOfRank(plan, r)}) ${(100 * b).toFixed(1)}%`).join(', ');
+  process.stdout.write(
+    `trained ${summary.microbatches} microbatches in ${summary.seconds.toFixed(1)} s: ${summary.samplesPerS.toFixed(1)} samples/s` +
+      `${summary.finalLoss !== undefined ? `, final loss ${summary.finalLoss.toFixed(4)}` : ''}\nbusy: ${busy}\n`,
+  );
+}
+
+export function register(program: Command): void {
+  program
+    .command('launch')
+    .description('run the coordinator and every rank of a plan on this machine')
+    .requiredOption('--plan <plan.json>', 'the plan to run')
+    .option('--num-minibatches <m>', 'microbatches to train', intOption(1), 200)
+    .option('--dataset <name>', 'training dataset', 'fashion-mnist')
+    .option('--data-dir <dir>', 'directory of the dataset files')
+    .option('--train-samples <n>', 'use only the first n training samples', intOption(1))
+    .addOption(new Option('--backend <name>', 'compute backend of every rank').choices(['auto', 'tensorflow', 'webgpu', 'wasm', 'cpu']).default('auto'))
+    .option('--log-dir <dir>', 'per-rank CSV logs (rank-<r>.csv)')
+    .option('--save-weights <dir>', 'final weights of every stage')
+    .option('--recv-timeout-ms <ms>', 'deadline of each receive from a peer', intOption(1), 120_000)
+    .option('--rendezvous-timeout-ms <ms>', 'deadline for all ranks to start and register', intOption(1), 120_000)
+    .option('--heartbeat-timeout-ms <ms>', 'a rank silent this long is declared dead', intOption(100), 3000)
+    .option('--progress', 'show the progress bar even when stderr is not a terminal')
+    .option('--quiet', 'do not stream worker messages')
+    .action((f: LaunchFlags) => run(f));
+}
