@@ -1,0 +1,316 @@
+/**
+ * Tensor traffic between ranks. Each rank binds ONE PULL socket at its endpoint and connects one PUSH
+ * socket per peer it sends to; a reader loop decodes every arrival and files it in a keyed mailbox
+ * where recv() finds it, in whatever order messages arrived.
+ *
+ *   rank 0 PUSH ──act mb=3──▶ rank 1 PULL ─▶ reader ─▶ checks ─▶ mailbox ◀─ recv({act, mb 3, from 0})
+ *                                                        └─▶ onReject(err) + count   (never a throw)
+ *
+ * Contract:
+ *  - send() resolves once ZeroMQ has queued the message; while the peer's queue is at its high-water
+ *    mark it waits (backpressure). Sends to one peer go out in call order. The tensor is sent
+ *    zero-copy: do not write into its data after send().
+ *  - Memory is bounded: at most `mailboxCapacity` unclaimed messages; while full, the reader stops
+ *    reading, the socket queues fill and the peers' sends block. Nothing is dropped for space.
+ *  - A message that fails to decode, is addressed to another rank, carries another plan version,
+ *    repeats a key, or fails the `expect` check for its kind is reported via `onReject`, counted in
+ *    `stats.rejected` and dropped; the data plane keeps working.
+ *  - Every wait has a deadline: E_PEER_TIMEOUT names this rank, the kind, micro-batch, peer and wait.
+ *  - close() is idempotent, drops unsent messages (linger 0) and fails pending calls.
+ */
+import { setTimeout as sleep } from 'node:timers/promises';
+import * as zmq from 'zeromq';
+import { DynpipeError } from '../errors.js';
+import { type CodecLimits, DEFAULT_CODEC_LIMITS, type ExtraValue, type Message, type MessageKind, decodeMessage, encodeMessage, maxFrameBytes } from './codec.js';
+import { checkBindAddress, claimIpcPath, parseEndpoint, releaseIpcPath } from './endpoints.js';
+import { type MatchKey, Mailbox, matchKeyString } from './mailbox.js';
+import { SendChain } from './send-chain.js';
+import { type SendDelay, delayMs, noDelay } from './send-delay.js';
+import type { WireTensor } from './tensor.js';
+
+/** A check on an arrived message of one kind: a reason to reject it, or undefined to accept. */
+export type Expectation = (message: Message) => string | undefined;
+
+export interface DataPlaneOptions {
+  rank: number;
+  /** Where the PULL socket binds, e.g. `tcp://127.0.0.1:*` or an ipcEndpoint(). */
+  bindAddress: string;
+  planVersion: number;
+  /** Receives every rejected message's error (already counted); must not throw. */
+  onReject: (err: DynpipeError) => void;
+  allowAllInterfaces?: boolean;
+  /** Unclaimed messages kept before reading pauses (default 64). */
+  mailboxCapacity?: number;
+  /** Delivered keys remembered to refuse replays (default 4096). */
+  dedupWindow?: number;
+  /** ZeroMQ high-water marks, in messages (default 8 each). */
+  sendHighWaterMark?: number;
+  receiveHighWaterMark?: number;
+  /** Deadline of send() when the call names none (default 60 s). */
+  sendTimeoutMs?: number;
+  limits?: Partial<CodecLimits>;
+  expect?: Partial<Record<MessageKind, Expectation>>;
+  sendDelay?: SendDelay;
+}
+
+export interface SendHeader {
+  kind: MessageKind;
+  mb: number;
+  tag?: number;
+  extra?: Record<string, ExtraValue>;
+}
+
+export type RecvMatch = Omit<MatchKey, 'tag'> & { tag?: number };
+
+export interface DataPlaneStats {
+  sent: number;
+  received: number;
+  rejected: number;
+  buffered: number;
+}
+
+interface Peer {
+  endpoint: string;
+  socket: zmq.Push;
+  chain: SendChain;
+}
+
+interface PendingRecv {
+  cancel: () => void;
+  timer: NodeJS.Timeout;
+  reject: (e: Error) => void;
+}
+
+export class DataPlane {
+  private readonly peers = new Map<number, Peer>();
+  private readonly pending = new Set<PendingRecv>();
+  private readonly mailbox: Mailbox<Message>;
+  private readonly limits: CodecLimits;
+  private readonly aborter = new AbortController();
+  private version: number;
+  private sendDelay: SendDelay;
+  private readLoop: Promise<void> = Promise.resolve();
+  private closed = false;
+  private counts = { sent: 0, received: 0, rejected: 0 };
+
+  private constructor(
+    private readonly opts: DataPlaneOptions,
+    private readonly pull: zmq.Pull,
+    /** The bound address with any ephemeral port resolved: what peers connect to. */
+    readonly endpoint: string,
+  ) {
+    this.version = opts.planVersion;
+    this.sendDelay = opts.sendDelay ?? noDelay;
+    this.limits = { ...DEFAULT_CODEC_LIMITS, ...opts.limits };
+    this.mailbox = new Mailbox(opts.mailboxCapacity ?? 64, opts.dedupWindow ?? 4096);
+  }
+
+  /** Binds the receive socket and starts reading. Throws E_USAGE on a bad address or options. */
+  static async open(opts: DataPlaneOptions): Promise<DataPlane> {
+    checkIndex(opts.rank, 'rank');
+    checkIndex(opts.planVersion, 'plan version');
+    checkBindAddress(opts.bindAddress, opts.allowAllInterfaces);
+    await claimIpcPath(opts.bindAddress);
+    const limits = { ...DEFAULT_CODEC_LIMITS, ...opts.limits };
+    const pull = new zmq.Pull({ receiveHighWaterMark: opts.receiveHighWaterMark ?? 8, linger: 0, maxMessageSize: maxFrameBytes(limits) });
+    try {
+      await pull.bind(opts.bindAddress);
+    } catch (e) {
+      pull.close();
+      throw new DynpipeError('E_USAGE', `rank ${opts.rank}: cannot bind '${opts.bindAddress}': ${(e as Error).message}`, { cause: e });
+    }
+    const plane = new DataPlane(opts, pull, pull.lastEndpoint ?? opts.bindAddress);
+    plane.readLoop = plane.read();
+    return plane;
+  }
+
+  get rank(): number {
+    return this.opts.rank;
+  }
+
+  get planVersion(): number {
+    return this.version;
+  }
+
+  get stats(): DataPlaneStats {
+    return { ...this.counts, buffered: this.mailbox.size };
+  }
+
+  /** Opens the PUSH socket to `rank` at `endpoint`; idempotent for the same endpoint. */
+  connect(rank: number, endpoint: string): void {
+    this.checkOpen();
+    checkIndex(rank, 'peer rank');
+    parseEndpoint(endpoint, `endpoint of rank ${rank}`);
+    const known = this.peers.get(rank);
+    if (known) {
+      if (known.endpoint === endpoint) return;
+      throw new DynpipeError('E_USAGE', `rank ${this.rank}: rank ${rank} is already connected at '${known.endpoint}', not '${endpoint}'`);
+    }
+    const socket = new zmq.Push({ sendHighWaterMark: this.opts.sendHighWaterMark ?? 8, linger: 0 });
+    socket.connect(endpoint);
+    this.peers.set(rank, { endpoint, socket, chain: new SendChain() });
+  }
+
+  /** Moves to plan version `v`: buffered messages of other versions are rejected, keys may repeat. */
+  setPlanVersion(v: number): void {
+    checkIndex(v, 'plan version');
+    this.version = v;
+    this.mailbox.forgetDelivered();
+    for (const m of this.mailbox.drop((m) => m.header.planVersion !== v)) {
+      this.reject(m, `stale: plan version ${m.header.planVersion}, now ${v}`);
+    }
+  }
+
+  /** Installs the interference hook consulted before every send (undefined = none). */
+  setSendDelay(delay: SendDelay | undefined): void {
+    this.sendDelay = delay ?? noDelay;
+  }
+
+  /**
+   * Sends `tensor` to `toRank`. Resolves once queued; waits while the peer is at its high-water mark.
+   * The deadline covers waiting behind earlier sends, the injected delay and the high-water mark.
+   */
+  async send(toRank: number, header: SendHeader, tensor: WireTensor, timeoutMs = this.opts.sendTimeoutMs ?? 60_000): Promise<void> {
+    this.checkOpen();
+    checkTimeout(timeoutMs);
+    const peer = this.peers.get(toRank);
+    if (!peer) throw new DynpipeError('E_PEER_FAILED', `rank ${this.rank}: cannot send to rank ${toRank}: not connected`);
+    const full = { kind: header.kind, mb: header.mb, tag: header.tag ?? 0, fromRank: this.rank, toRank, planVersion: this.version, extra: header.extra };
+    const frames = encodeMessage(full, tensor);
+    const deadline = Date.now() + timeoutMs;
+    const what = `'${header.kind}' micro-batch ${header.mb}${full.tag ? ` tag ${full.tag}` : ''} to rank ${toRank}`;
+    await peer.chain.run(() => this.transmit(peer, toRank, frames, deadline, timeoutMs, what));
+  }
+
+  /** The message matching `match` (tag defaults to 0), from the mailbox or when it arrives. */
+  recv(match: RecvMatch, timeoutMs: number): Promise<Message> {
+    this.checkOpen();
+    checkTimeout(timeoutMs);
+    const key = { ...match, tag: match.tag ?? 0 };
+    const id = matchKeyString(key);
+    const ready = this.mailbox.take(id);
+    if (ready) return Promise.resolve(ready);
+    const started = Date.now();
+    return new Promise<Message>((resolve, reject) => {
+      const entry: PendingRecv = {
+        reject,
+        cancel: this.mailbox.wait(id, (m) => {
+          clearTimeout(entry.timer);
+          this.pending.delete(entry);
+          resolve(m);
+        }),
+        timer: setTimeout(() => {
+          entry.cancel();
+          this.pending.delete(entry);
+          reject(this.recvTimeout(key, Date.now() - started));
+        }, timeoutMs),
+      };
+      this.pending.add(entry);
+    });
+  }
+
+  /** Closes every socket (linger 0), fails pending sends and receives, removes an ipc file. Idempotent. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    this.aborter.abort();
+    const err = new DynpipeError('E_PEER_FAILED', `rank ${this.rank}: data plane closed`);
+    for (const p of this.pending) {
+      clearTimeout(p.timer);
+      p.cancel();
+      p.reject(err);
+    }
+    this.pending.clear();
+    for (const peer of this.peers.values()) peer.socket.close();
+    this.peers.clear();
+    this.pull.close();
+    await this.readLoop;
+    releaseIpcPath(this.endpoint);
+  }
+
+  private async transmit(peer: Peer, toRank: number, frames: Buffer[], deadline: number, timeoutMs: number, what: string): Promise<void> {
+    this.checkOpen();
+    const wait = delayMs(this.sendDelay, toRank, frames[0].byteLength + frames[1].byteLength);
+    if (wait > 0) await sleep(wait, undefined, { signal: this.aborter.signal }).catch(() => this.checkOpen());
+    const remaining = Math.ceil(deadline - Date.now());
+    const timeout = () => new DynpipeError('E_PEER_TIMEOUT', `rank ${this.rank}: ${what} not accepted within ${timeoutMs} ms (peer not reading?)`);
+    if (remaining <= 0) throw timeout();
+    peer.socket.sendTimeout = remaining;
+    try {
+      await peer.socket.send(frames);
+    } catch (e) {
+      this.checkOpen();
+      if ((e as { code?: string }).code === 'EAGAIN') throw timeout();
+      throw new DynpipeError('E_PEER_FAILED', `rank ${this.rank}: sending ${what} failed: ${(e as Error).message}`, { cause: e });
+    }
+    this.counts.sent++;
+  }
+
+  private async read(): Promise<void> {
+    const closed = new Promise<void>((resolve) => this.aborter.signal.addEventListener('abort', () => resolve()));
+    while (!this.closed) {
+      if (this.mailbox.isFull) {
+        await Promise.race([this.mailbox.whenNotFull(), closed]);
+        continue;
+      }
+      let frames: Buffer[];
+      try {
+        frames = await this.pull.receive();
+      } catch {
+        // Only close() ends a receive on a PULL socket without a receive timeout.
+        return;
+      }
+      this.accept(frames);
+    }
+  }
+
+  private accept(frames: Buffer[]): void {
+    let m: Message;
+    try {
+      m = decodeMessage(frames, this.limits);
+    } catch (e) {
+      this.report(new DynpipeError('E_MESSAGE', `rank ${this.rank}: rejected message: ${(e as Error).message}`));
+      return;
+    }
+    const h = m.header;
+    if (h.toRank !== this.rank) return this.reject(m, `addressed to rank ${h.toRank}`);
+    if (h.planVersion !== this.version) return this.reject(m, `plan version ${h.planVersion}, this rank is at ${this.version}`);
+    const reason = this.opts.expect?.[h.kind]?.(m);
+    if (reason !== undefined) return this.reject(m, reason);
+    if (this.mailbox.offer(matchKeyString(h), m) === 'duplicate') return this.reject(m, 'duplicate of a message already received');
+    this.counts.received++;
+  }
+
+  private reject(m: Message, reason: string): void {
+    const h = m.header;
+    const tag = h.tag ? ` tag ${h.tag}` : '';
+    this.report(new DynpipeError('E_MESSAGE', `rank ${this.rank}: rejected '${h.kind}' micro-batch ${h.mb}${tag} from rank ${h.fromRank}: ${reason}`));
+  }
+
+  private report(err: DynpipeError): void {
+    this.counts.rejected++;
+    try {
+      this.opts.onReject(err);
+    } catch {
+      // A failing logger must not stop the reader loop; the rejection is counted either way.
+    }
+  }
+
+  private recvTimeout(k: MatchKey, waitedMs: number): DynpipeError {
+    const tag = k.tag ? ` tag ${k.tag}` : '';
+    const full = this.mailbox.isFull ? `; mailbox full with ${this.mailbox.size} unclaimed messages, reading paused` : '';
+    return new DynpipeError('E_PEER_TIMEOUT', `rank ${this.rank}: no '${k.kind}' for micro-batch ${k.mb}${tag} from rank ${k.fromRank} after ${waitedMs} ms${full}`);
+  }
+
+  private checkOpen(): void {
+    if (this.closed) throw new DynpipeError('E_PEER_FAILED', `rank ${this.rank}: data plane closed`);
+  }
+}
+
+function checkIndex(n: number, what: string): void {
+  if (!Number.isSafeInteger(n) || n < 0) throw new DynpipeError('E_USAGE', `${what} must be a non-negative integer, got ${n}`);
+}
+
+function checkTimeout(ms: number): void {
+  if (typeof ms !== 'number' || !(ms > 0) || !Number.isFinite(ms)) throw new DynpipeError('E_USAGE', `timeout must be a positive number of ms, got ${ms}`);
+}
