@@ -11,7 +11,7 @@
  */
 import { performance } from 'node:perf_hooks';
 import * as tf from '@tensorflow/tfjs';
-import { dispatch, type Handlers, type Instruction, type InstructionOf, type Slot } from '../schedule/instructions.js';
+import { describe, dispatch, type Handlers, type Instruction, type InstructionOf, type Slot } from '../schedule/instructions.js';
 import type { DataPlane } from '../transport/data-plane.js';
 import type { Message } from '../transport/codec.js';
 import { ringAllReduce } from '../transport/allreduce.js';
@@ -87,7 +87,13 @@ export class StageExecutor {
 
   /** Runs every slot of a stream in order; returns when the window is drained. */
   async run(stream: Iterable<Slot>): Promise<void> {
-    for (const slot of stream) for (const i of slot) await dispatch(this.handlers, i);
+    const trace = process.env.DYNPIPE_TRACE === '1';
+    for (const slot of stream) {
+      for (const i of slot) {
+        if (trace) process.stderr.write(`trace rank ${this.o.topology.rank}: ${describe(i)}\n`);
+        await dispatch(this.handlers, i);
+      }
+    }
     this.flushTiming();
   }
 

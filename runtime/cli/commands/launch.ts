@@ -80,7 +80,7 @@ export function register(program: Command): void {
     .option('--save-weights <dir>', 'final weights of every stage')
     .option('--recv-timeout-ms <ms>', 'deadline of each receive from a peer', intOption(1), 120_000)
     .option('--rendezvous-timeout-ms <ms>', 'deadline for all ranks to start and register', intOption(1), 120_000)
-    .option('--heartbeat-timeout-ms <ms>', 'a rank silent this long is declared dead', intOption(100), 3000)
+    .option('--heartbeat-timeout-ms <ms>', 'a rank silent this long is declared dead', intOption(100), 10_000)
     .option('--progress', 'show the progress bar even when stderr is not a terminal')
     .option('--quiet', 'do not stream worker messages')
     .action((f: LaunchFlags) => run(f));
