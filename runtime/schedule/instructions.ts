@@ -11,6 +11,7 @@
  * same microbatch on the named neighbour, in the same order (channels are FIFO, like a ZeroMQ
  * pair); an unmatched send or receive hangs the pipeline.
  */
+import { check } from '../errors.js';
 
 export type Instruction =
   /** Stage 0 only: read microbatch `mb`'s inputs into its input buffer. No pairing. */
@@ -49,8 +50,9 @@ export type InstructionOf<K extends InstructionKind> = Extract<Instruction, { ki
  */
 export type Handlers<R> = { readonly [K in InstructionKind]: (i: InstructionOf<K>) => R };
 
-/** Calls the handler of `i.kind`. */
+/** Calls the handler of `i.kind`; an instruction of no known kind (e.g. decoded from a peer) is E_SCHEDULE. */
 export function dispatch<R>(handlers: Handlers<R>, i: Instruction): R {
+  check(Object.hasOwn(handlers, i.kind), 'E_SCHEDULE', () => `unknown instruction kind '${String(i.kind)}'`);
   // Sound: handlers[i.kind] takes exactly the variant `i` belongs to; TS cannot correlate the two.
   return (handlers[i.kind] as (i: Instruction) => R)(i);
 }
@@ -69,7 +71,7 @@ export function isCompute(i: Instruction): i is InstructionOf<'forward' | 'backw
 }
 
 /** A one-line description for error messages, e.g. `recv-act mb 3 from stage 1`. */
-export function describe(i: Instruction): string {
+export function describeInstruction(i: Instruction): string {
   return dispatch(DESCRIBE, i);
 }
 

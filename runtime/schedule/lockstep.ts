@@ -16,7 +16,7 @@
  */
 import { check } from '../errors.js';
 import { Channels, isRecv, isSend, type Message, type Wait } from './channels.js';
-import { describe, type Slot } from './instructions.js';
+import { describeInstruction, type Slot } from './instructions.js';
 import { ZERO_TIMING, type TimedInstruction, type Timing } from './timing.js';
 
 export type { Message, Wait, WaitReason } from './channels.js';
@@ -92,7 +92,7 @@ export function runLockstep(streams: ReadonlyArray<Iterable<Slot>>, opts: Lockst
 export function describeFailure(result: LockstepResult): string {
   const lines = result.stuck.map((w) => {
     const found = w.found === undefined ? '' : ` (channel holds mb ${w.found})`;
-    return `stage ${w.stage} waits at ${describe(w.instruction)}: ${w.reason}${found}`;
+    return `stage ${w.stage} waits at ${describeInstruction(w.instruction)}: ${w.reason}${found}`;
   });
   for (const m of result.undelivered) lines.push(`undelivered ${m.payload} mb ${m.mb} from stage ${m.from} to stage ${m.to}`);
   return lines.join('\n');

@@ -1,5 +1,5 @@
 /**
- * PipeDream's asynchronous 1F1B schedule with weight stashing (Narayanan et al., SOSP'19, §3.3).
+ * PipeDream's asynchronous 1F1B schedule with weight stashing (Narayanan et al., SOSP'19: §3.2 work scheduling, §3.3 weight stashing).
  *
  * Every backward is followed by an optimizer step, so a stage's weights move one version per
  * microbatch; a forward always uses the live weights and its backward reuses the version that
@@ -26,9 +26,10 @@
  *   stage 2 .. .. F0 F1 .. B0 F2 B1 F3 B2 F4 B3 F5 B4 F6 B5 F7 B6 .. B7 .. ..
  *   stage 3 .. .. .. F0 B0 F1 B1 F2 B2 F3 B3 F4 B4 F5 B5 F6 B6 F7 B7 .. .. ..
  *
- * In steady state every stage alternates F and B, one microbatch per two rounds: (n + p - 1)
- * * 2 = 22 rounds in all. Weight versions at stage 0 with v0 = 0: F0..F3 use v0, B0 steps to
- * v1, F4 uses v1, B1 steps to v2, F5 uses v2, ...; B4 uses v1, the version F4 saw.
+ * In steady state every stage alternates F and B, one microbatch per two rounds, and the window
+ * takes 2 (n + p - 1) = 22 rounds (timed forms in timing.ts). Weight versions at stage 0 with
+ * v0 = 0: F0..F3 use v0, B0 steps to v1, F4 uses v1, B1 steps to v2, F5 uses v2, ...; B4 uses
+ * v1, the version F4 saw.
  */
 import type { Slot } from './instructions.js';
 import type { ScheduleConfig } from './options.js';

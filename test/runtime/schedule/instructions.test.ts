@@ -1,5 +1,6 @@
 import { strict as assert } from 'node:assert';
-import { describe as describeInstruction, dispatch, isCompute, type Handlers, type Instruction } from '../../../runtime/schedule/instructions.js';
+import { isDynpipeError } from '../../../runtime/errors.js';
+import { describeInstruction, dispatch, isCompute, type Handlers, type Instruction } from '../../../runtime/schedule/instructions.js';
 
 /** One instruction of every kind. */
 const ALL: Instruction[] = [
@@ -32,6 +33,8 @@ describe('instructions', () => {
     };
     assert.deepEqual(ALL.map((i) => dispatch(table, i)), [1, 1, 0, 2, 2, 2, 2, 0, 3, 3]);
     assert.deepEqual(seen, ALL.map((i) => i.kind));
+    const alien = { kind: 'recompute', mb: 0 } as unknown as Instruction;
+    assert.throws(() => dispatch(table, alien), (e: unknown) => isDynpipeError(e, 'E_SCHEDULE') && e.message === "unknown instruction kind 'recompute'");
   });
 
   it('makes a dispatch table without a handler for every kind a compile error', () => {

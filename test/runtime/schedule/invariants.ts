@@ -54,9 +54,11 @@ export function checkPipeline(kind: ScheduleKind, c: PipelineCase): void {
     const bwd = ofKind(is, 'backward').map((i) => i.mb);
     assert.deepEqual(sorted(fwd), mbs, `${at}: forwards`);
     assert.deepEqual(sorted(bwd), mbs, `${at}: backwards`);
-    for (const mb of mbs) {
-      assert.ok(is.findIndex((i) => i.kind === 'forward' && i.mb === mb) < is.findIndex((i) => i.kind === 'backward' && i.mb === mb), `${at}: mb ${mb}`);
-    }
+    const forwardAt = new Map<number, number>();
+    is.forEach((i, k) => {
+      if (i.kind === 'forward') forwardAt.set(i.mb, k);
+      if (i.kind === 'backward') assert.ok(forwardAt.has(i.mb), `${at}: backward of mb ${i.mb} before its forward`);
+    });
     // loads at the ends of the pipeline only
     assert.deepEqual(ofKind(is, 'load-input').map((i) => i.mb), s === 0 ? fwd : [], `${at}: load-input`);
     assert.deepEqual(ofKind(is, 'load-labels').map((i) => i.mb), s === p - 1 ? fwd : [], `${at}: load-labels`);
