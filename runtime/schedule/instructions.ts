@@ -34,7 +34,10 @@ export type Instruction =
   | { readonly kind: 'backward'; readonly mb: number; readonly version: number }
   /** Send `mb`'s input gradients; pairs with `recv-grad` of `toStage`. */
   | { readonly kind: 'send-grad'; readonly mb: number; readonly toStage: number }
-  /** Replicated stages only: average accumulated gradients across the stage's replicas before the step updating `version`; pairs with the same instruction on every replica. */
+  /**
+   * Replicated stages only: average accumulated gradients across the stage's replicas before the
+   * step updating `version`; pairs with the same instruction on every replica of the stage.
+   */
   | { readonly kind: 'allreduce-grads'; readonly version: number }
   /** Apply accumulated gradients to the live weights, `version` -> `version + 1`, and zero them. No pairing. */
   | { readonly kind: 'step'; readonly version: number };

@@ -1,5 +1,6 @@
 /**
- * PipeDream's asynchronous 1F1B schedule with weight stashing (Narayanan et al., SOSP'19: §3.2 work scheduling, §3.3 weight stashing).
+ * PipeDream's asynchronous 1F1B schedule with weight stashing (Narayanan et al., SOSP'19:
+ * §3.2 work scheduling, §3.3 weight stashing).
  *
  * Every backward is followed by an optimizer step, so a stage's weights move one version per
  * microbatch; a forward always uses the live weights and its backward reuses the version that

@@ -44,9 +44,10 @@ function run(flags: ScheduleFlags): void {
   }
   if (!flags.forwardMs !== !flags.backwardMs) throw new DynpipeError('E_USAGE', '--forward-ms and --backward-ms go together');
 
-  const opts = { stages, microbatches: flags.microbatches, first: flags.first, v0: flags.v0, inFlight: flags.inFlight, microbatchesPerStep: flags.microbatchesPerStep, replicated: flags.replicated };
-  const streams = scheduleAllStages(kind, opts);
-  const timing = flags.forwardMs && flags.backwardMs ? computeTiming({ forwardMs: flags.forwardMs, backwardMs: flags.backwardMs, transferMs: flags.transferMs }) : undefined;
+  const { microbatches, first, v0, inFlight, microbatchesPerStep, replicated } = flags;
+  const streams = scheduleAllStages(kind, { stages, microbatches, first, v0, inFlight, microbatchesPerStep, replicated });
+  const { forwardMs, backwardMs, transferMs } = flags;
+  const timing = forwardMs && backwardMs ? computeTiming({ forwardMs, backwardMs, transferMs }) : undefined;
   const result = runLockstep(streams, { capacity: flags.capacity, timing });
   if (!result.ok) throw new DynpipeError('E_SCHEDULE', `${kind} deadlocks: ${describeFailure(result).split('\n').join('; ')}`);
 

@@ -47,8 +47,18 @@ describe('lockstep checker', () => {
   });
 
   it('deadlocks two stages that both send twice before receiving, at capacity 1 but not 2', () => {
-    const a: Slot[] = [[{ kind: 'send-act', mb: 0, toStage: 1 }], [{ kind: 'send-act', mb: 1, toStage: 1 }], [{ kind: 'recv-grad', mb: 0, fromStage: 1 }], [{ kind: 'recv-grad', mb: 1, fromStage: 1 }]];
-    const b: Slot[] = [[{ kind: 'send-grad', mb: 0, toStage: 0 }], [{ kind: 'send-grad', mb: 1, toStage: 0 }], [{ kind: 'recv-act', mb: 0, fromStage: 0 }], [{ kind: 'recv-act', mb: 1, fromStage: 0 }]];
+    const a: Slot[] = [
+      [{ kind: 'send-act', mb: 0, toStage: 1 }],
+      [{ kind: 'send-act', mb: 1, toStage: 1 }],
+      [{ kind: 'recv-grad', mb: 0, fromStage: 1 }],
+      [{ kind: 'recv-grad', mb: 1, fromStage: 1 }],
+    ];
+    const b: Slot[] = [
+      [{ kind: 'send-grad', mb: 0, toStage: 0 }],
+      [{ kind: 'send-grad', mb: 1, toStage: 0 }],
+      [{ kind: 'recv-act', mb: 0, fromStage: 0 }],
+      [{ kind: 'recv-act', mb: 1, fromStage: 0 }],
+    ];
     const tight = runLockstep([a, b], { capacity: 1 });
     assert.deepEqual(tight.stuck.map((w) => [w.stage, w.reason]), [[0, 'channel-full'], [1, 'channel-full']]);
     assert.equal(tight.rounds.length, 1);
