@@ -16,6 +16,7 @@ export type ErrorCode =
   | 'E_CHECKPOINT' // checkpoint missing, incomplete or corrupt
   | 'E_MIGRATION' // stage migration failed
   | 'E_PREDICTOR' // predictor file or features invalid
+  | 'E_SCHEDULE' // schedule options invalid, or an instruction stream breaks a pairing/version rule
   | 'E_IO'; // other file-system failure the user can fix
 
 export class DynpipeError extends Error {

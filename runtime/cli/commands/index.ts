@@ -2,8 +2,11 @@
 import type { Command } from 'commander';
 
 const modules: Array<{ register(program: Command): void }> = [
-  // one line per command module, e.g. (await import('./train.js'))
-  (await import('./dataset.js')),
+  await import('./train.js'),
+  await import('./launch.js'),
+  await import('./worker.js'),
+  await import('./schedule.js'),
+  await import('./dataset.js'),
 ];
 
 export function registerAll(program: Command): void {
