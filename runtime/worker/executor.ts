@@ -11,7 +11,7 @@
  */
 import { performance } from 'node:perf_hooks';
 import * as tf from '@tensorflow/tfjs';
-import { describe, dispatch, type Handlers, type Instruction, type InstructionOf, type Slot } from '../schedule/instructions.js';
+import { describeInstruction as describe, dispatch, type Handlers, type Instruction, type InstructionOf, type Slot } from '../schedule/instructions.js';
 import type { DataPlane } from '../transport/data-plane.js';
 import type { Message } from '../transport/codec.js';
 import { ringAllReduce } from '../transport/allreduce.js';
