@@ -131,7 +131,7 @@ export async function runWorker(cfg: WorkerConfig): Promise<void> {
       recvTimeoutMs: cfg.recvTimeoutMs,
       onMicrobatch,
     });
-    cfg.say(`rank ${rank}: stage ${stage} blocks [${range[0]}, ${range[1]}) on ${backend.name}; ${cfg.numMinibatches} microbatches`);
+    cfg.say(`rank ${rank} (pid ${process.pid}): stage ${stage} blocks [${range[0]}, ${range[1]}) on ${backend.name}; ${cfg.numMinibatches} microbatches`);
     const stream = createSchedule(plan.schedule, {
       stages, stage, microbatches: cfg.numMinibatches, inFlight: inFlight(plan),
       microbatchesPerStep: plan.schedule === 'gpipe' ? plan.microbatches_per_step : undefined, replicated: ranks.length > 1,
