@@ -1,8 +1,12 @@
 /** The one list of subcommands. Each module exports `register(program)` and does nothing on import. */
 import type { Command } from 'commander';
+import * as plan from './plan.js';
+import * as profile from './profile.js';
 
 const modules: Array<{ register(program: Command): void }> = [
   // one line per command module, e.g. (await import('./train.js'))
+  plan,
+  profile,
 ];
 
 export function registerAll(program: Command): void {
