@@ -18,7 +18,7 @@
  * T is the objective's stage time (∞ when the stage breaks the memory limit), L(j) the cut's link
  * time (PipeDream's 2·C; 0 at j = B), K the replica cap. With all slowdowns 1, F[i][r] depends on r
  * only through N - r and this is exactly PipeDream's A(j, m) mirrored. Ties go to the first
- * candidate in (j, m) ascending order, so plans are deterministic.
+ * candidate in (m, j) ascending order, so plans are deterministic.
  *
  * Cost: O(B² · N · K) time for B blocks, N ranks; (B + 1)(N + 1) cells in three typed arrays.
  */

@@ -79,6 +79,9 @@ function problemOf(profile: Profile, ranks: number, flags: PlanFlags): PlannerPr
 
 function planFromProfile(flags: PlanFlags): { plan: Plan; result: PartitionResult; profile: Profile } {
   if (flags.profile === undefined || flags.ranks === undefined) throw new DynpipeError('E_USAGE', 'plan: give --profile and --ranks (or --partition to import a plan)');
+  for (const [flag, value] of [['--model', flags.model], ['--batch', flags.batch]] as const) {
+    if (value !== undefined) throw new DynpipeError('E_USAGE', `plan: ${flag} is for imported plans; a plan from --profile takes the profile's model and batch size`);
+  }
   const profile = loadProfile(flags.profile);
   const result = planPartition(problemOf(profile, flags.ranks, flags));
   const plan = toPlan(result, { model: profile.model, microbatchSize: profile.batch_size, schedule: flags.schedule });

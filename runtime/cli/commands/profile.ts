@@ -63,7 +63,13 @@ async function measure(flags: ProfileFlags, modelName: string): Promise<Profile>
   const { backend, device } = await selectBackend(flags.backend);
   const { measureProfile } = await import('../../../profile/measure.js');
   const showBar = flags.progress === true || process.stderr.isTTY === true;
-  const bar = showBar ? new cliProgress.SingleBar({ format: 'profile {bar} {value}/{total} blocks | {block}', stream: process.stderr }, cliProgress.Presets.shades_classic) : undefined;
+  const bar = showBar
+    ? new cliProgress.SingleBar(
+        // noTTYOutput: --progress asks for the bar even when stderr is a pipe or a file.
+        { format: 'profile {bar} {value}/{total} blocks | {block}', stream: process.stderr, noTTYOutput: flags.progress === true, notTTYSchedule: 1000 },
+        cliProgress.Presets.shades_classic,
+      )
+    : undefined;
   bar?.start(model.blocks.length, 0, { block: '' });
   try {
     return await measureProfile(model, {

@@ -82,6 +82,7 @@ describe('dynpipe profile / plan CLI', () => {
     failsWith(['plan', '--profile', profilePath, '--ranks', '4', '--slowdown', 'r4=2'], '--slowdown: r4 is not a rank (ranks are 0..3)');
     failsWith(['plan', '--profile', profilePath, '--ranks', '4', '--slowdown', 'r1=fast'], "--slowdown: r1 factor must be a number > 0, got 'fast'");
     failsWith(['plan', '--ranks', '4'], 'plan: give --profile and --ranks (or --partition to import a plan)');
+    failsWith(['plan', '--profile', profilePath, '--ranks', '4', '--batch', '8'], "plan: --batch is for imported plans; a plan from --profile takes the profile's model and batch size");
     failsWith(
       ['plan', '--profile', profilePath, '--ranks', '2', '--memory-per-rank', '0.3'],
       // node2's 1.64 GB output split over 2 replicas on the last ranks (one version): 0.822 GB.
