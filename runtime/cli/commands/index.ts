@@ -5,6 +5,8 @@ const modules: Array<{ register(program: Command): void }> = [
   await import('./train.js'),
   await import('./launch.js'),
   await import('./worker.js'),
+  await import('./plan.js'),
+  await import('./profile.js'),
   await import('./schedule.js'),
   await import('./dataset.js'),
 ];
