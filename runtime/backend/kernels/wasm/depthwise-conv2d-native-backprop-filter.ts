@@ -1,0 +1,9 @@
+/**
+ * DepthwiseConv2dNativeBackpropFilter for wasm (tfjs-backend-wasm has none): the cpu kernel on
+ * read-back values. Depthwise convolutions are absent from the models we train (VGG, ResNet,
+ * BERT), so correctness is enough here; see cpu-fallback.ts.
+ */
+import { DepthwiseConv2dNativeBackpropFilter, type KernelConfig } from '@tensorflow/tfjs-core';
+import { cpuFallback } from '../cpu-fallback.js';
+
+export const depthwiseConv2dNativeBackpropFilterConfig: KernelConfig = cpuFallback(DepthwiseConv2dNativeBackpropFilter, 'wasm');
