@@ -4,17 +4,21 @@
  * if any rank fails.
  */
 import { resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { Command, Option } from 'commander';
 import { launchLocal } from '../../launch/local-launcher.js';
 import { numStages, stageOfRank, worldSize } from '../../plan/plan.js';
 import { intOption } from '../options.js';
 import { readPlanFile } from '../plan-file.js';
 import { createProgress } from '../progress.js';
+import { defaultDatasetName } from '../default-dataset.js';
+
+const DEFAULT_PLAN = fileURLToPath(new URL('../../../../configs/default/plan.json', import.meta.url));
 
 interface LaunchFlags {
-  plan: string;
+  plan?: string;
   numMinibatches: number;
-  dataset: string;
+  dataset?: string;
   dataDir?: string;
   trainSamples?: number;
   backend: string;
@@ -28,9 +32,10 @@ interface LaunchFlags {
 }
 
 async function run(f: LaunchFlags): Promise<void> {
-  const planPath = resolve(f.plan);
+  const planPath = f.plan ? resolve(f.plan) : DEFAULT_PLAN;
   const plan = await readPlanFile(planPath);
-  const workerArgs = ['--dataset', f.dataset, '--backend', f.backend, '--recv-timeout-ms', String(f.recvTimeoutMs), '--rendezvous-timeout-ms', String(f.rendezvousTimeoutMs)];
+  const dataset = defaultDatasetName(f.dataset, f.dataDir, (l) => process.stderr.write(l + '\n'));
+  const workerArgs = ['--dataset', dataset, '--backend', f.backend, '--recv-timeout-ms', String(f.recvTimeoutMs), '--rendezvous-timeout-ms', String(f.rendezvousTimeoutMs)];
   if (f.dataDir) workerArgs.push('--data-dir', resolve(f.dataDir));
   if (f.trainSamples) workerArgs.push('--train-samples', String(f.trainSamples));
   if (f.logDir) workerArgs.push('--log-dir', resolve(f.logDir));
@@ -70,9 +75,9 @@ export function register(program: Command): void {
   program
     .command('launch')
     .description('run the coordinator and every rank of a plan on this machine')
-    .requiredOption('--plan <plan.json>', 'the plan to run')
-    .option('--num-minibatches <m>', 'microbatches to train', intOption(1), 200)
-    .option('--dataset <name>', 'training dataset', 'fashion-mnist')
+    .option('--plan <plan.json>', 'the plan to run (default: the embedded 4-rank tinycnn plan, configs/default/plan.json)')
+    .option('--num-minibatches <m>', 'microbatches to train', intOption(1), 300)
+    .option('--dataset <name>', 'training dataset (default: fashion-mnist if installed, else synthetic-image)')
     .option('--data-dir <dir>', 'directory of the dataset files')
     .option('--train-samples <n>', 'use only the first n training samples', intOption(1))
     .addOption(new Option('--backend <name>', 'compute backend of every rank').choices(['auto', 'tensorflow', 'webgpu', 'wasm', 'cpu']).default('auto'))
