@@ -1,8 +1,10 @@
 /** The one list of subcommands. Each module exports `register(program)` and does nothing on import. */
 import type { Command } from 'commander';
+import * as models from './models.js';
 
 const modules: Array<{ register(program: Command): void }> = [
   // one line per command module, e.g. (await import('./train.js'))
+  models,
 ];
 
 export function registerAll(program: Command): void {
