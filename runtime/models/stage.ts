@@ -142,7 +142,7 @@ export class StageModule {
     try {
       const g = pending.tape.backprop(pending.y, xs, seed);
       const grads: StageParams = new Map();
-      pending.params.forEach(([key, t], i) => grads.set(key, g[i] ?? tf.zerosLike(t)));
+      pending.params.forEach(([key, t], i) => grads.set(key, g[i] ?? tf.zeros([...t.shape])));
       const dx = pending.x === null ? null : g[xs.length - 1] ?? tf.zeros([...pending.x.shape]);
       return { dx, grads };
     } finally {

@@ -7,8 +7,10 @@ const modules: Array<{ register(program: Command): void }> = [
   await import('./worker.js'),
   await import('./plan.js'),
   await import('./profile.js'),
-  await import('./schedule.js'),
+  await import('./models.js'),
   await import('./dataset.js'),
+  await import('./schedule.js'),
+  await import('./info.js'),
 ];
 
 export function registerAll(program: Command): void {
