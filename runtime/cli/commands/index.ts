@@ -10,7 +10,6 @@ const modules: Array<{ register(program: Command): void }> = [
   await import('./models.js'),
   await import('./dataset.js'),
   await import('./schedule.js'),
-  await import('./info.js'),
 ];
 
 export function registerAll(program: Command): void {
