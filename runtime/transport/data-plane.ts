@@ -15,7 +15,8 @@
  *  - A message that fails to decode, is addressed to another rank, carries another plan version,
  *    repeats a key, or fails the `expect` check for its kind is reported via `onReject`, counted in
  *    `stats.rejected` and dropped; the data plane keeps working.
- *  - Every wait has a deadline: E_PEER_TIMEOUT names this rank, the kind, micro-batch, peer and wait.
+ *  - Every wait has a deadline: E_PEER_TIMEOUT names this rank, the kind, micro-batch (all-reduce:
+ *    step), peer and time waited.
  *  - close() is idempotent, drops unsent messages (linger 0) and fails pending calls.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -178,8 +179,29 @@ export class DataPlane {
     const full = { kind: header.kind, mb: header.mb, tag: header.tag ?? 0, fromRank: this.rank, toRank, planVersion: this.version, extra: header.extra };
     const frames = encodeMessage(full, tensor);
     const deadline = Date.now() + timeoutMs;
-    const what = `'${header.kind}' micro-batch ${header.mb}${full.tag ? ` tag ${full.tag}` : ''} to rank ${toRank}`;
-    await peer.chain.run(() => this.transmit(peer, toRank, frames, deadline, timeoutMs, what));
+    const what = `'${header.kind}' ${position(full)} to rank ${toRank}`;
+    const timeout = () => new DynpipeError('E_PEER_TIMEOUT', `rank ${this.rank}: ${what} not accepted within ${timeoutMs} ms (peer not reading?)`);
+    // While queued behind earlier sends the message can be withdrawn at the deadline; once handed to
+    // ZeroMQ, ZeroMQ's own send timeout ends the wait, so a message is never both reported late and sent.
+    let state: 'queued' | 'started' | 'withdrawn' = 'queued';
+    const turn = peer.chain.run(async () => {
+      if (state === 'withdrawn') return;
+      state = 'started';
+      await this.transmit(peer, toRank, frames, deadline, what, timeout);
+    });
+    let timer: NodeJS.Timeout | undefined;
+    const expired = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => {
+        if (state !== 'queued') return;
+        state = 'withdrawn';
+        reject(timeout());
+      }, timeoutMs);
+    });
+    try {
+      await Promise.race([turn, expired]);
+    } finally {
+      clearTimeout(timer);
+    }
   }
 
   /** The message matching `match` (tag defaults to 0), from the mailbox or when it arrives. */
@@ -228,12 +250,11 @@ export class DataPlane {
     releaseIpcPath(this.endpoint);
   }
 
-  private async transmit(peer: Peer, toRank: number, frames: Buffer[], deadline: number, timeoutMs: number, what: string): Promise<void> {
+  private async transmit(peer: Peer, toRank: number, frames: Buffer[], deadline: number, what: string, timeout: () => DynpipeError): Promise<void> {
     this.checkOpen();
     const wait = delayMs(this.sendDelay, toRank, frames[0].byteLength + frames[1].byteLength);
-    if (wait > 0) await sleep(wait, undefined, { signal: this.aborter.signal }).catch(() => this.checkOpen());
+    if (wait > 0) await sleep(Math.min(wait, Math.max(0, deadline - Date.now())), undefined, { signal: this.aborter.signal }).catch(() => this.checkOpen());
     const remaining = Math.ceil(deadline - Date.now());
-    const timeout = () => new DynpipeError('E_PEER_TIMEOUT', `rank ${this.rank}: ${what} not accepted within ${timeoutMs} ms (peer not reading?)`);
     if (remaining <= 0) throw timeout();
     peer.socket.sendTimeout = remaining;
     try {
@@ -283,8 +304,7 @@ export class DataPlane {
 
   private reject(m: Message, reason: string): void {
     const h = m.header;
-    const tag = h.tag ? ` tag ${h.tag}` : '';
-    this.report(new DynpipeError('E_MESSAGE', `rank ${this.rank}: rejected '${h.kind}' micro-batch ${h.mb}${tag} from rank ${h.fromRank}: ${reason}`));
+    this.report(new DynpipeError('E_MESSAGE', `rank ${this.rank}: rejected '${h.kind}' ${position(h)} from rank ${h.fromRank}: ${reason}`));
   }
 
   private report(err: DynpipeError): void {
@@ -297,14 +317,18 @@ export class DataPlane {
   }
 
   private recvTimeout(k: MatchKey, waitedMs: number): DynpipeError {
-    const tag = k.tag ? ` tag ${k.tag}` : '';
     const full = this.mailbox.isFull ? `; mailbox full with ${this.mailbox.size} unclaimed messages, reading paused` : '';
-    return new DynpipeError('E_PEER_TIMEOUT', `rank ${this.rank}: no '${k.kind}' for micro-batch ${k.mb}${tag} from rank ${k.fromRank} after ${waitedMs} ms${full}`);
+    return new DynpipeError('E_PEER_TIMEOUT', `rank ${this.rank}: no '${k.kind}' for ${position(k)} from rank ${k.fromRank} after ${waitedMs} ms${full}`);
   }
 
   private checkOpen(): void {
     if (this.closed) throw new DynpipeError('E_PEER_FAILED', `rank ${this.rank}: data plane closed`);
   }
+}
+
+/** "micro-batch 3", "micro-batch 3 tag 1", or for all-reduce chunks "step 12 tag 1". */
+function position(k: { kind: MessageKind; mb: number; tag: number }): string {
+  return `${k.kind === 'allreduce' ? 'step' : 'micro-batch'} ${k.mb}${k.tag ? ` tag ${k.tag}` : ''}`;
 }
 
 function checkIndex(n: number, what: string): void {
