@@ -22,6 +22,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import * as zmq from 'zeromq';
 import { DynpipeError } from '../errors.js';
+import { checkIndex, checkTimeout } from './checks.js';
 import { type CodecLimits, DEFAULT_CODEC_LIMITS, type ExtraValue, type Message, type MessageKind, decodeMessage, encodeMessage, maxFrameBytes } from './codec.js';
 import { checkBindAddress, claimIpcPath, parseEndpoint, releaseIpcPath } from './endpoints.js';
 import { type MatchKey, Mailbox, matchKeyString } from './mailbox.js';
@@ -47,6 +48,8 @@ export interface DataPlaneOptions {
   /** ZeroMQ high-water marks, in messages (default 8 each). */
   sendHighWaterMark?: number;
   receiveHighWaterMark?: number;
+  /** Kernel socket buffer (SO_SNDBUF/SO_RCVBUF) in bytes for every socket; default: the OS's. */
+  socketBufferBytes?: number;
   /** Deadline of send() when the call names none (default 60 s). */
   sendTimeoutMs?: number;
   limits?: Partial<CodecLimits>;
@@ -92,6 +95,8 @@ export class DataPlane {
   private sendDelay: SendDelay;
   private readLoop: Promise<void> = Promise.resolve();
   private closed = false;
+  /** Set if the receive socket fails other than by close(): no message can arrive any more. */
+  private broken: DynpipeError | undefined;
   private counts = { sent: 0, received: 0, rejected: 0 };
 
   private constructor(
@@ -113,7 +118,7 @@ export class DataPlane {
     checkBindAddress(opts.bindAddress, opts.allowAllInterfaces);
     await claimIpcPath(opts.bindAddress);
     const limits = { ...DEFAULT_CODEC_LIMITS, ...opts.limits };
-    const pull = new zmq.Pull({ receiveHighWaterMark: opts.receiveHighWaterMark ?? 8, linger: 0, maxMessageSize: maxFrameBytes(limits) });
+    const pull = new zmq.Pull({ receiveHighWaterMark: opts.receiveHighWaterMark ?? 8, linger: 0, maxMessageSize: maxFrameBytes(limits), receiveBufferSize: opts.socketBufferBytes ?? -1 });
     try {
       await pull.bind(opts.bindAddress);
     } catch (e) {
@@ -147,7 +152,7 @@ export class DataPlane {
       if (known.endpoint === endpoint) return;
       throw new DynpipeError('E_USAGE', `rank ${this.rank}: rank ${rank} is already connected at '${known.endpoint}', not '${endpoint}'`);
     }
-    const socket = new zmq.Push({ sendHighWaterMark: this.opts.sendHighWaterMark ?? 8, linger: 0 });
+    const socket = new zmq.Push({ sendHighWaterMark: this.opts.sendHighWaterMark ?? 8, linger: 0, sendBufferSize: this.opts.socketBufferBytes ?? -1 });
     socket.connect(endpoint);
     this.peers.set(rank, { endpoint, socket, chain: new SendChain() });
   }
@@ -181,27 +186,7 @@ export class DataPlane {
     const deadline = Date.now() + timeoutMs;
     const what = `'${header.kind}' ${position(full)} to rank ${toRank}`;
     const timeout = () => new DynpipeError('E_PEER_TIMEOUT', `rank ${this.rank}: ${what} not accepted within ${timeoutMs} ms (peer not reading?)`);
-    // While queued behind earlier sends the message can be withdrawn at the deadline; once handed to
-    // ZeroMQ, ZeroMQ's own send timeout ends the wait, so a message is never both reported late and sent.
-    let state: 'queued' | 'started' | 'withdrawn' = 'queued';
-    const turn = peer.chain.run(async () => {
-      if (state === 'withdrawn') return;
-      state = 'started';
-      await this.transmit(peer, toRank, frames, deadline, what, timeout);
-    });
-    let timer: NodeJS.Timeout | undefined;
-    const expired = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => {
-        if (state !== 'queued') return;
-        state = 'withdrawn';
-        reject(timeout());
-      }, timeoutMs);
-    });
-    try {
-      await Promise.race([turn, expired]);
-    } finally {
-      clearTimeout(timer);
-    }
+    await peer.chain.runWithin(() => this.transmit(peer, toRank, frames, deadline, what, timeout), timeoutMs, timeout);
   }
 
   /** The message matching `match` (tag defaults to 0), from the mailbox or when it arrives. */
@@ -212,6 +197,7 @@ export class DataPlane {
     const id = matchKeyString(key);
     const ready = this.mailbox.take(id);
     if (ready) return Promise.resolve(ready);
+    if (this.broken) return Promise.reject(this.broken);
     const started = Date.now();
     return new Promise<Message>((resolve, reject) => {
       const entry: PendingRecv = {
@@ -236,13 +222,7 @@ export class DataPlane {
     if (this.closed) return;
     this.closed = true;
     this.aborter.abort();
-    const err = new DynpipeError('E_PEER_FAILED', `rank ${this.rank}: data plane closed`);
-    for (const p of this.pending) {
-      clearTimeout(p.timer);
-      p.cancel();
-      p.reject(err);
-    }
-    this.pending.clear();
+    this.failPending(new DynpipeError('E_PEER_FAILED', `rank ${this.rank}: data plane closed`));
     for (const peer of this.peers.values()) peer.socket.close();
     this.peers.clear();
     this.pull.close();
@@ -277,12 +257,24 @@ export class DataPlane {
       let frames: Buffer[];
       try {
         frames = await this.pull.receive();
-      } catch {
-        // Only close() ends a receive on a PULL socket without a receive timeout.
+      } catch (e) {
+        // close() ends the receive; anything else leaves this rank deaf, so every wait must fail now.
+        if (this.closed) return;
+        this.broken = new DynpipeError('E_PEER_FAILED', `rank ${this.rank}: receive socket failed: ${(e as Error).message}`, { cause: e });
+        this.failPending(this.broken);
         return;
       }
       this.accept(frames);
     }
+  }
+
+  private failPending(err: DynpipeError): void {
+    for (const p of this.pending) {
+      clearTimeout(p.timer);
+      p.cancel();
+      p.reject(err);
+    }
+    this.pending.clear();
   }
 
   private accept(frames: Buffer[]): void {
@@ -329,12 +321,4 @@ export class DataPlane {
 /** "micro-batch 3", "micro-batch 3 tag 1", or for all-reduce chunks "step 12 tag 1". */
 function position(k: { kind: MessageKind; mb: number; tag: number }): string {
   return `${k.kind === 'allreduce' ? 'step' : 'micro-batch'} ${k.mb}${k.tag ? ` tag ${k.tag}` : ''}`;
-}
-
-function checkIndex(n: number, what: string): void {
-  if (!Number.isSafeInteger(n) || n < 0) throw new DynpipeError('E_USAGE', `${what} must be a non-negative integer, got ${n}`);
-}
-
-function checkTimeout(ms: number): void {
-  if (typeof ms !== 'number' || !(ms > 0) || !Number.isFinite(ms)) throw new DynpipeError('E_USAGE', `timeout must be a positive number of ms, got ${ms}`);
 }
