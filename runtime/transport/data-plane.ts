@@ -104,17 +104,22 @@ export class DataPlane {
     private readonly pull: zmq.Pull,
     /** The bound address with any ephemeral port resolved: what peers connect to. */
     readonly endpoint: string,
+    mailbox: Mailbox<Message>,
   ) {
     this.version = opts.planVersion;
     this.sendDelay = opts.sendDelay ?? noDelay;
     this.limits = { ...DEFAULT_CODEC_LIMITS, ...opts.limits };
-    this.mailbox = new Mailbox(opts.mailboxCapacity ?? 64, opts.dedupWindow ?? 4096);
+    this.mailbox = mailbox;
   }
 
   /** Binds the receive socket and starts reading. Throws E_USAGE on a bad address or options. */
   static async open(opts: DataPlaneOptions): Promise<DataPlane> {
     checkIndex(opts.rank, 'rank');
     checkIndex(opts.planVersion, 'plan version');
+    for (const key of ['sendHighWaterMark', 'receiveHighWaterMark', 'socketBufferBytes'] as const) {
+      if (opts[key] !== undefined) checkIndex(opts[key], key);
+    }
+    const mailbox = new Mailbox<Message>(opts.mailboxCapacity ?? 64, opts.dedupWindow ?? 4096);
     checkBindAddress(opts.bindAddress, opts.allowAllInterfaces);
     await claimIpcPath(opts.bindAddress);
     const limits = { ...DEFAULT_CODEC_LIMITS, ...opts.limits };
@@ -125,7 +130,7 @@ export class DataPlane {
       pull.close();
       throw new DynpipeError('E_USAGE', `rank ${opts.rank}: cannot bind '${opts.bindAddress}': ${(e as Error).message}`, { cause: e });
     }
-    const plane = new DataPlane(opts, pull, pull.lastEndpoint ?? opts.bindAddress);
+    const plane = new DataPlane(opts, pull, pull.lastEndpoint ?? opts.bindAddress, mailbox);
     plane.readLoop = plane.read();
     return plane;
   }
