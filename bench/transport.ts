@@ -139,7 +139,7 @@ async function runBench(s: Settings): Promise<{ rows: Row[]; latencies: Latency[
       }
       bar?.update({ phase: `${transport} latency` });
       const small = new Float32Array(1024).fill(2); // 4 KB
-      const warm = Math.min(200, s.latencyIterations);
+      const warm = 2000; // untimed round trips first: until V8 has optimized the path, latency measures the JIT
       const oneWayUs: number[] = [];
       const mb0 = mb;
       peer.send({ cmd: 'echo', count: warm + s.latencyIterations, mb0 } satisfies PeerCommand);
