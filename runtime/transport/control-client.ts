@@ -26,22 +26,29 @@ export class ControlClient {
   private readLoop: Promise<void> = Promise.resolve();
   private heartbeat: NodeJS.Timeout | undefined;
   private closed = false;
-  rejected = 0;
+  private rejectedCount = 0;
 
   private constructor(
     private readonly opts: ControlClientOptions,
     private readonly dealer: zmq.Dealer,
+    inbox: Inbox<CoordinatorMessage>,
   ) {
-    this.inbox = new Inbox(opts.capacity ?? 1024);
+    this.inbox = inbox;
+  }
+
+  /** Messages rejected or dropped so far (each also went to onReject). */
+  get rejected(): number {
+    return this.rejectedCount;
   }
 
   /** Connects to the coordinator (ZeroMQ retries in the background until it is there). */
   static open(opts: ControlClientOptions): ControlClient {
     checkIndex(opts.rank, 'rank');
     parseEndpoint(opts.coordinator, 'coordinator endpoint');
+    const inbox = new Inbox<CoordinatorMessage>(opts.capacity ?? 1024);
     const dealer = new zmq.Dealer({ routingId: String(opts.rank), linger: 0, maxMessageSize: MAX_CONTROL_BYTES });
     dealer.connect(opts.coordinator);
-    const client = new ControlClient(opts, dealer);
+    const client = new ControlClient(opts, dealer, inbox);
     client.readLoop = client.read();
     return client;
   }
@@ -135,7 +142,7 @@ export class ControlClient {
   }
 
   private report(message: string): void {
-    this.rejected++;
+    this.rejectedCount++;
     try {
       this.opts.onReject(new DynpipeError('E_MESSAGE', message));
     } catch {

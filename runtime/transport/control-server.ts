@@ -43,17 +43,24 @@ export class ControlServer {
   private readonly heard = new Map<number, number>();
   private readLoop: Promise<void> = Promise.resolve();
   private closed = false;
-  rejected = 0;
+  private rejectedCount = 0;
 
   private constructor(
     private readonly opts: ControlServerOptions,
     private readonly router: zmq.Router,
     readonly endpoint: string,
+    inbox: Inbox<FromRank>,
   ) {
-    this.inbox = new Inbox(opts.capacity ?? 1024);
+    this.inbox = inbox;
+  }
+
+  /** Messages rejected or dropped so far (each also went to onReject). */
+  get rejected(): number {
+    return this.rejectedCount;
   }
 
   static async open(opts: ControlServerOptions): Promise<ControlServer> {
+    const inbox = new Inbox<FromRank>(opts.capacity ?? 1024);
     checkBindAddress(opts.bindAddress, opts.allowAllInterfaces);
     await claimIpcPath(opts.bindAddress);
     const router = new zmq.Router({ mandatory: true, linger: 0, maxMessageSize: MAX_CONTROL_BYTES });
@@ -63,7 +70,7 @@ export class ControlServer {
       router.close();
       throw new DynpipeError('E_USAGE', `coordinator: cannot bind '${opts.bindAddress}': ${(e as Error).message}`, { cause: e });
     }
-    const server = new ControlServer(opts, router, router.lastEndpoint ?? opts.bindAddress);
+    const server = new ControlServer(opts, router, router.lastEndpoint ?? opts.bindAddress, inbox);
     server.readLoop = server.read();
     return server;
   }
@@ -176,7 +183,7 @@ export class ControlServer {
   }
 
   private report(message: string): void {
-    this.rejected++;
+    this.rejectedCount++;
     try {
       this.opts.onReject(new DynpipeError('E_MESSAGE', message));
     } catch {

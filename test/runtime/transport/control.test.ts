@@ -3,6 +3,7 @@ import { Packr } from 'msgpackr';
 import * as zmq from 'zeromq';
 import { decodeControl, encodeControl } from '../../../runtime/transport/control-messages.js';
 import { ControlClient, ControlServer } from '../../../runtime/transport/control.js';
+import { claimIpcPath, releaseIpcPath } from '../../../runtime/transport/endpoints.js';
 import { RejectLog, TRANSPORTS, dynpipeError, uniqueBindAddress } from './helpers.js';
 
 const packr = new Packr({ useRecords: false });
@@ -114,6 +115,30 @@ for (const transport of TRANSPORTS) {
       assert.deepEqual(await clients[1].next(['shutdown'], 5_000), { type: 'shutdown', reason: 'test over' });
       await assert.rejects(server.send(7, { type: 'shutdown', reason: 'x' }, 1_000), dynpipeError('E_PEER_FAILED', /rank 7 is not connected/));
       await assert.rejects(clients[0].next(['peers'], 150), dynpipeError('E_PEER_TIMEOUT', /^rank 0: no peers from the coordinator after \d+ ms$/));
+    });
+    it('a rank rejects malformed or rank-only messages from the coordinator side and keeps listening', async () => {
+      //   raw ROUTER (standing in for a faulty coordinator) ──junk, 'done', extra frame, shutdown──▶ rank 0
+      const address = uniqueBindAddress(transport);
+      await claimIpcPath(address); // creates the ipc directory (no-op for tcp)
+      const router = new zmq.Router({ linger: 0 });
+      await router.bind(address);
+      const client = ControlClient.open({ rank: 0, coordinator: router.lastEndpoint ?? address, onReject: clientRejects.onReject });
+      try {
+        await client.send({ type: 'heartbeat', rank: 0 }, 5_000);
+        const [identity] = await router.receive(); // the rank is connected once its first message is in
+        await router.send([identity, Buffer.from('junk')]);
+        await router.send([identity, encodeControl({ type: 'done', rank: 0 })]);
+        await router.send([identity, encodeControl({ type: 'shutdown', reason: 'a' }), Buffer.from('tail')]);
+        await router.send([identity, encodeControl({ type: 'shutdown', reason: 'b' })]);
+        assert.deepEqual(await client.next(['shutdown'], 5_000), { type: 'shutdown', reason: 'b' });
+        const reasons = [/^rank 0: rejected control message: control message is not msgpack/, /^rank 0: rejected 'done': only ranks send it$/, /^rank 0: rejected control message: expected 1 frame, got 2$/];
+        reasons.forEach((r, i) => dynpipeError('E_MESSAGE', r)(clientRejects.errors[i]));
+        assert.equal(client.rejected, 3);
+      } finally {
+        await client.close();
+        router.close();
+        releaseIpcPath(address);
+      }
     });
   });
 }
