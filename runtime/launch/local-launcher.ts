@@ -28,6 +28,9 @@ export interface LaunchOptions {
   say(line: string): void;
 }
 
+/** Lines native libraries print on every start that say nothing to a user (Dawn's limit notes). */
+const NOISE = /^Warning: maxDynamic\w+ artificially reduced/;
+
 const CLI = fileURLToPath(new URL('../cli/dynpipe.js', import.meta.url));
 
 export async function launchLocal(o: LaunchOptions): Promise<RunSummary> {
@@ -56,7 +59,9 @@ export async function launchLocal(o: LaunchOptions): Promise<RunSummary> {
       const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
       children.push(child);
       for (const stream of [child.stdout!, child.stderr!]) {
-        createInterface({ input: stream }).on('line', (line) => o.say(`[rank ${rank}] ${line}`));
+        createInterface({ input: stream }).on('line', (line) => {
+          if (!NOISE.test(line)) o.say(`[rank ${rank}] ${line}`);
+        });
       }
       child.on('exit', (code, signal) => {
         if (finished || code === 0) return;
