@@ -24,6 +24,8 @@ export interface LaunchOptions {
   heartbeatTimeoutMs: number;
   /** Grace period between SIGTERM and SIGKILL for workers still running after a failure. */
   killGraceMs: number;
+  /** CPU list per rank for `taskset -c` (e.g. ['0', '1-2']); pins each worker to its cores. */
+  cpuSets?: readonly string[];
   onStats?(rank: number, stats: RankStats): void;
   say(line: string): void;
 }
@@ -56,7 +58,10 @@ export async function launchLocal(o: LaunchOptions): Promise<RunSummary> {
         '--master-addr', '127.0.0.1', '--master-port', port, '--config-path', o.planPath,
         '--num-minibatches', String(o.numMinibatches), '--transport', 'ipc', '--job-id', jobId, ...o.workerArgs,
       ];
-      const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+      const cpus = o.cpuSets?.[rank];
+      const child = cpus === undefined
+        ? spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] })
+        : spawn('taskset', ['-c', cpus, process.execPath, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
       children.push(child);
       for (const stream of [child.stdout!, child.stderr!]) {
         createInterface({ input: stream }).on('line', (line) => {

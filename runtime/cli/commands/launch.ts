@@ -29,6 +29,12 @@ interface LaunchFlags {
   heartbeatTimeoutMs: number;
   progress?: boolean;
   quiet?: boolean;
+  cpusPerRank?: number;
+}
+
+/** Rank r gets cores [r*k, (r+1)*k) (k = --cpus-per-rank), as taskset lists. */
+export function cpuSetsFor(ranks: number, perRank: number): string[] {
+  return Array.from({ length: ranks }, (_, r) => (perRank === 1 ? String(r) : `${r * perRank}-${(r + 1) * perRank - 1}`));
 }
 
 async function run(f: LaunchFlags): Promise<void> {
@@ -56,6 +62,7 @@ async function run(f: LaunchFlags): Promise<void> {
     rendezvousTimeoutMs: f.rendezvousTimeoutMs,
     heartbeatTimeoutMs: f.heartbeatTimeoutMs,
     killGraceMs: 2000,
+    cpuSets: f.cpusPerRank ? cpuSetsFor(worldSize(plan), f.cpusPerRank) : undefined,
     onStats: (_rank, s) => {
       if (s.stage !== last) return;
       completed++;
@@ -88,5 +95,6 @@ export function register(program: Command): void {
     .option('--heartbeat-timeout-ms <ms>', 'a rank silent this long is declared dead', intOption(100), 10_000)
     .option('--progress', 'show the progress bar even when stderr is not a terminal')
     .option('--quiet', 'do not stream worker messages')
+    .option('--cpus-per-rank <k>', 'pin rank r to cores [r*k, (r+1)*k) with taskset', intOption(1))
     .action((f: LaunchFlags) => run(f));
 }
