@@ -6,11 +6,19 @@ import { existsSync } from 'node:fs';
 
 export const FONT_FAMILY = 'DejaVu Sans';
 
-/** DejaVu Sans regular and bold, as installed by Debian's fonts-dejavu-core. */
-export const DEJAVU_FONT_FILES: readonly string[] = [
-  '/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf',
-  '/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf',
-];
+/** A regular and a bold face of one family: what text is measured and drawn with. */
+export interface FontFaces {
+  regular: string;
+  bold: string;
+}
+
+/** DejaVu Sans as installed by Debian's fonts-dejavu-core. */
+export const DEJAVU_FACES: FontFaces = {
+  regular: '/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf',
+  bold: '/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf',
+};
+
+export const DEJAVU_FONT_FILES: readonly string[] = [DEJAVU_FACES.regular, DEJAVU_FACES.bold];
 
 /** The font files that do not exist (empty when rendering PNGs can go ahead). */
 export function missingFonts(fontFiles: readonly string[]): string[] {

@@ -59,5 +59,6 @@ export function iterationTimeSpec(runs: readonly Run[], windowIterations = 1): T
   const title = 'Iteration time, interference and repartitions';
   const subtitle = `${windowIterations === 1 ? 'each iteration' : `mean of ${windowIterations} iterations`}; shaded: interference; dashed: repartition`;
   if (lines.length === 1) return { ...base(title, subtitle), ...panel(lines[0], 0, false) };
-  return { ...base(title, subtitle), vconcat: lines.map((t, i) => panel(t, i, true)) };
+  // shared axes so runs compare at a glance
+  return { ...base(title, subtitle), vconcat: lines.map((t, i) => panel(t, i, true)), resolve: { scale: { x: 'shared', y: 'shared' } } };
 }
