@@ -3,7 +3,11 @@
  * whole pipeline, worker errors streamed with their rank, a summary at the end, and a non-zero exit
  * if any rank fails.
  */
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
+import { writeFile } from 'node:fs/promises';
+import { readRankLogs } from '../../log/rank-log-files.js';
+import { summarizeRun } from '../../log/summarize.js';
+import { printSummary, SUMMARY_FILE_NAME } from '../../log/summary.js';
 import { fileURLToPath } from 'node:url';
 import { Command, Option } from 'commander';
 import { launchLocal } from '../../launch/local-launcher.js';
@@ -71,6 +75,12 @@ async function run(f: LaunchFlags): Promise<void> {
     },
     say,
   }).finally(() => bar.stop());
+  if (f.logDir) {
+    const dir = resolve(f.logDir);
+    const rows = await readRankLogs(dir);
+    const file = join(dir, SUMMARY_FILE_NAME);
+    await writeFile(file, printSummary(summarizeRun(rows, { mode: 'pipedream', model: plan.model.name, microbatchSize: plan.microbatch_size })));
+  }
   const busy = summary.busyFraction.map((b, r) => `rank ${r} (stage ${stageOfRank(plan, r)}) ${(100 * b).toFixed(1)}%`).join(', ');
   process.stdout.write(
     `trained ${summary.microbatches} microbatches in ${summary.seconds.toFixed(1)} s: ${summary.samplesPerS.toFixed(1)} samples/s` +
