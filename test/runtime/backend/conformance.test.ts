@@ -9,6 +9,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import {
   BatchMatMul,
   Conv2DBackpropFilter,
+  Conv2DBackpropInput,
   DepthwiseConv2dNativeBackpropFilter,
   DepthwiseConv2dNativeBackpropInput,
   MaxPoolGrad,
@@ -42,6 +43,11 @@ interface KernelCase {
 function conv2dBackpropFilterCase(label: string, x: Shape4, filterShape: Shape4, strides: number, pad: Pad): KernelCase {
   const { outShape } = backend_util.computeConv2DInfo(x, filterShape, strides, 1, pad);
   return { label, inputs: { x: { shape: x }, dy: { shape: outShape } }, attrs: { strides, pad, dataFormat: 'NHWC', filterShape } };
+}
+
+function conv2dBackpropInputCase(label: string, x: Shape4, filterShape: Shape4, strides: number, pad: Pad): KernelCase {
+  const { outShape } = backend_util.computeConv2DInfo(x, filterShape, strides, 1, pad);
+  return { label, inputs: { dy: { shape: outShape }, filter: { shape: filterShape } }, attrs: { strides, pad, dataFormat: 'NHWC', inputShape: x } };
 }
 
 function depthwiseShapes(x: Shape4, filterShape: Shape4, strides: number, dilations: number, pad: Pad): number[] {
@@ -81,6 +87,15 @@ const CASES: Record<string, KernelCase[]> = {
     conv2dBackpropFilterCase('10x9x2 -> 3, 5x3, stride 2, explicit pads', [1, 10, 9, 2], [5, 3, 2, 3], 2, [[0, 0], [2, 1], [1, 0], [0, 0]]),
     conv2dBackpropFilterCase('6x7x6 -> 7, 1x1, stride 1 (matrix product path)', [2, 6, 7, 6], [1, 1, 6, 7], 1, 'valid'),
     conv2dBackpropFilterCase('7x7x5 -> 6, 1x1, stride 2, same (ResNet shortcut)', [2, 7, 7, 5], [1, 1, 5, 6], 2, 'same'),
+  ],
+  [Conv2DBackpropInput]: [
+    conv2dBackpropInputCase('batch 1, 7x7x3 -> 5, 3x3, stride 1, same', [1, 7, 7, 3], [3, 3, 3, 5], 1, 'same'),
+    conv2dBackpropInputCase('9x8x5 -> 6, 3x3, stride 2, valid', [2, 9, 8, 5], [3, 3, 5, 6], 2, 'valid'),
+    conv2dBackpropInputCase('batch 1, 8x8x3 -> 2, 3x3, stride 2, same', [1, 8, 8, 3], [3, 3, 3, 2], 2, 'same'),
+    conv2dBackpropInputCase('5x5x3 -> 3, 2x2, stride 2, valid (last row and column unread)', [3, 5, 5, 3], [2, 2, 3, 3], 2, 'valid'),
+    conv2dBackpropInputCase('10x9x2 -> 3, 5x3, stride 2, explicit pads', [1, 10, 9, 2], [5, 3, 2, 3], 2, [[0, 0], [2, 1], [1, 0], [0, 0]]),
+    conv2dBackpropInputCase('6x6x2 -> 3, 2x2, pads wider than the filter', [1, 6, 6, 2], [2, 2, 2, 3], 1, [[0, 0], [2, 1], [0, 3], [0, 0]]),
+    conv2dBackpropInputCase('7x7x5 -> 6, 1x1, stride 2, same (ResNet shortcut)', [2, 7, 7, 5], [1, 1, 5, 6], 2, 'same'),
   ],
   [UnsortedSegmentSum]: [
     segmentSumCase('rows with repeated ids', [6, 3], [2, 0, 2, 3, 0, 2], [6], 4),
