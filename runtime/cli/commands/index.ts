@@ -8,6 +8,7 @@ const modules: Array<{ register(program: Command): void }> = [
   await import('./plan.js'),
   await import('./profile.js'),
   await import('./figures.js'),
+  await import('./info.js'),
   await import('./models.js'),
   await import('./dataset.js'),
   await import('./schedule.js'),
