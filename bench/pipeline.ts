@@ -50,6 +50,8 @@ async function stageAloneMs(model: ModelSpec, range: [number, number], batch: nu
     if (isLast) {
       const r = stage.forwardLoss(params, x, y, { training: true });
       r.logits.dispose();
+      await r.loss.data();
+      r.loss.dispose();
       r.bufferUpdates.forEach((t) => t.dispose());
       pending = r.pending;
     } else {

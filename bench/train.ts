@@ -47,6 +47,8 @@ async function timeModel(model: ModelSpec, batch: number, warmup: number, steps:
     t0 = performance.now();
     const r = stage.forwardLoss(params, x, y, { training: true });
     r.logits.dispose();
+    await r.loss.data();
+    r.loss.dispose();
     const { dx, grads } = stage.backward(r.pending, null);
     dx?.dispose();
     const next = opt.step(params, grads);

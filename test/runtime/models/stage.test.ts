@@ -37,7 +37,8 @@ function runPipeline(model: ModelSpec, cuts: number[], params: StageParams, x: t
   for (const stage of stages) {
     const r = stage.isLast ? stage.forwardLoss(params, h, labels) : stage.forward(params, h, { training: true });
     if ('loss' in r) {
-      loss = r.loss;
+      loss = r.loss.dataSync()[0];
+      r.loss.dispose();
       outputs.push(r.logits);
     } else {
       assert.deepEqual(r.y.shape.slice(1), [...stage.outputShape]);
