@@ -5,6 +5,7 @@ const modules: Array<{ register(program: Command): void }> = [
   await import('./train.js'),
   await import('./launch.js'),
   await import('./worker.js'),
+  await import('./coordinator.js'),
   await import('./plan.js'),
   await import('./profile.js'),
   await import('./figures.js'),
