@@ -14,8 +14,8 @@
  *  4. MASTER_ADDR / MASTER_PORT (address and port only): torchrun's variables, which Open MPI users
  *     set too since mpirun has none of its own; reported as source 'env';
  *  5. values only implied by Slurm, used when nothing above sets the field: the coordinator is the
- *     first host of the step's node list, and its port is derived from the job and step ids. They
- *     are guesses, so a variable that names the address or port replaces them without a conflict;
+ *     first host of the step's node list, and its port is derived from the job id. They are
+ *     guesses, so a variable that names the address or port replaces them without a conflict;
  *  6. local rank alone has a default, 0.
  * A missing rank, world size, address or port is an E_USAGE naming the flag and variables to set.
  *
@@ -67,15 +67,14 @@ type Field = keyof DetectedLaunch;
  * privileged range and Slurm's own 6817-6819, below Linux's ephemeral range (32768+). */
 export const DERIVED_PORT_BASE = 20000;
 export const DERIVED_PORT_SPAN = 10000;
-/** Steps of one job get distinct ports for step ids 0..STEPS_PER_JOB-1. */
-const STEPS_PER_JOB = 8;
 
 /**
- * The coordinator port for Slurm job `jobId`, step `stepId`: equal in every task of the step,
- * different for concurrent steps of a job (step ids below 8) and for consecutive jobs.
+ * The coordinator port for Slurm job `jobId`: the same in every step of the job, so a separate
+ * `dynpipe coordinator` step and the workers' step agree, and different for the 10000 jobs that
+ * follow. Two trainings inside one allocation need DYNPIPE_MASTER_PORT for the second.
  */
-export function derivedSlurmPort(jobId: number, stepId: number): number {
-  return DERIVED_PORT_BASE + ((jobId * STEPS_PER_JOB + (stepId % STEPS_PER_JOB)) % DERIVED_PORT_SPAN);
+export function derivedSlurmPort(jobId: number): number {
+  return DERIVED_PORT_BASE + (jobId % DERIVED_PORT_SPAN);
 }
 
 interface FieldSpec {
@@ -203,13 +202,7 @@ function impliedBySlurm(env: Env, field: Field): Sourced<number | string> | unde
     const job = read(env, 'SLURM_JOB_ID');
     if (job === undefined) return undefined;
     const jobId = parseCount(0, Number.MAX_SAFE_INTEGER)(job, 'SLURM_JOB_ID');
-    const step = read(env, 'SLURM_STEP_ID');
-    // Batch and interactive steps have no numeric id (or a huge sentinel); they count as step 0.
-    const stepId = step !== undefined && /^\d{1,6}$/.test(step) ? Number(step) : 0;
-    return {
-      value: derivedSlurmPort(jobId, stepId),
-      source: { kind: 'slurm', detail: `derived from SLURM_JOB_ID=${jobId}, step ${stepId}` },
-    };
+    return { value: derivedSlurmPort(jobId), source: { kind: 'slurm', detail: `derived from SLURM_JOB_ID=${jobId}` } };
   }
   return undefined;
 }

@@ -116,7 +116,7 @@ export function expandHostlist(list: string): string[] {
   return items.flatMap((parts) => [...expandItem(parts)]);
 }
 
-/** The first host of a Slurm host list (where Slurm starts task 0), without expanding the rest. */
+/** The first host of a Slurm host list (where Slurm places task 0 by default), without expanding the rest. */
 export function firstHost(list: string): string {
   const items = parse(list);
   return expandItem(items[0]).next().value as string;

@@ -4,7 +4,7 @@ import { runCommand } from '../../support/process.js';
 import { skipSuiteIf } from '../../support/skip.js';
 import { slurmUnavailable, startSlurmCluster, type SlurmCluster } from '../../support/slurm-cluster.js';
 
-/** Each task prints its detection and the Slurm ids it saw, as one JSON line. */
+/** Each task prints its detection and the job id it saw, as one JSON line. */
 const TASK = `
   const { detectLaunch } = await import(process.argv[1]);
   const d = detectLaunch(process.env);
@@ -12,7 +12,7 @@ const TASK = `
   console.log(JSON.stringify({
     rank: pick('rank'), worldSize: pick('worldSize'), localRank: pick('localRank'),
     masterAddr: pick('masterAddr'), masterPort: pick('masterPort'),
-    job: Number(process.env.SLURM_JOB_ID), step: Number(process.env.SLURM_STEP_ID),
+    job: Number(process.env.SLURM_JOB_ID),
   }));`;
 
 describe('env-detect under a real srun', function () {
@@ -29,8 +29,8 @@ describe('env-detect under a real srun', function () {
     const r = await runCommand(['srun', '-n', '4', process.execPath, '--input-type=module', '-e', TASK, module], { env: cluster!.env, timeoutMs: 60_000 });
     assert.equal(r.code, 0, r.stderr);
     const tasks = r.stdout.trim().split('\n').map((l) => JSON.parse(l)).sort((x, y) => x.rank[0] - y.rank[0]);
-    const { job, step } = tasks[0];
-    const port = derivedSlurmPort(job, step);
+    const { job } = tasks[0];
+    const port = derivedSlurmPort(job);
     assert.ok(port >= DERIVED_PORT_BASE && port < DERIVED_PORT_BASE + DERIVED_PORT_SPAN, `port ${port}`);
     assert.deepEqual(
       tasks,
@@ -41,7 +41,6 @@ describe('env-detect under a real srun', function () {
         masterAddr: [cluster!.nodeName, 'slurm'],
         masterPort: [port, 'slurm'],
         job,
-        step,
       })),
     );
   });

@@ -38,21 +38,18 @@ describe('env-detect', () => {
       worldSize: [4, 'slurm', 'SLURM_NTASKS'],
       localRank: [0, 'slurm', 'SLURM_LOCALID'],
       masterAddr: ['gpu01', 'slurm', 'first host of SLURM_STEP_NODELIST=gpu[01-02]'],
-      // 20000 + (1234 * 8 + 0) % 10000 = 20000 + 9872
-      masterPort: [29872, 'slurm', 'derived from SLURM_JOB_ID=1234, step 0'],
+      masterPort: [21234, 'slurm', 'derived from SLURM_JOB_ID=1234'],
     });
   });
 
-  it('derives distinct ports for concurrent steps and consecutive jobs, inside [20000, 30000)', () => {
-    assert.equal(derivedSlurmPort(1234, 0), 29872);
-    assert.equal(derivedSlurmPort(1234, 3), 29875);
-    assert.equal(derivedSlurmPort(1235, 0), 20000 + 9880 % 10000);
-    assert.equal(derivedSlurmPort(1250, 0), 20000); // 10000 wraps to the base
-    const ports = new Set<number>();
-    for (let step = 0; step < 8; step++) ports.add(derivedSlurmPort(77, step));
-    assert.equal(ports.size, 8);
-    const p = detectLaunch({ ...SLURM, SLURM_STEP_ID: '3' }).masterPort;
-    assert.equal(p.value, 29875);
+  it('derives the port from the job id alone, inside [20000, 30000)', () => {
+    assert.equal(derivedSlurmPort(1234), 21234);
+    assert.equal(derivedSlurmPort(9999), 29999);
+    assert.equal(derivedSlurmPort(10000), 20000);
+    assert.equal(derivedSlurmPort(4567891), 27891);
+    // Every step of a job (a coordinator step, the workers' step) gets the same port.
+    assert.equal(detectLaunch({ ...SLURM, SLURM_STEP_ID: '3' }).masterPort.value, 21234);
+    assert.equal(detectLaunch({ ...SLURM, SLURM_STEP_ID: '4294967291' }).masterPort.value, 21234);
   });
 
   it('takes the job node list when the step one is absent, and SLURM_NODELIST last', () => {
@@ -60,11 +57,6 @@ describe('env-detect', () => {
     assert.deepEqual(flat(detectLaunch({ ...job, SLURM_JOB_NODELIST: 'n[007-009]-ib' })).masterAddr, ['n007-ib', 'slurm', 'first host of SLURM_JOB_NODELIST=n[007-009]-ib']);
     const { SLURM_JOB_NODELIST: __, ...old } = job;
     assert.deepEqual(flat(detectLaunch({ ...old, SLURM_NODELIST: 'b,a' })).masterAddr, ['b', 'slurm', 'first host of SLURM_NODELIST=b,a']);
-  });
-
-  it('treats a batch step (no numeric SLURM_STEP_ID) as step 0', () => {
-    assert.equal(detectLaunch({ ...SLURM, SLURM_STEP_ID: '4294967294' }).masterPort.value, 29872);
-    assert.equal(detectLaunch({ ...SLURM, SLURM_STEP_ID: 'batch' }).masterPort.value, 29872);
   });
 
   it('reads Open MPI with MASTER_ADDR/MASTER_PORT', () => {
