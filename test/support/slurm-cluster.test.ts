@@ -3,7 +3,15 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { isAlive, runCommand } from './process.js';
 import { skipSuiteIf } from './skip.js';
-import { slurmUnavailable, startSlurmCluster, type SlurmCluster } from './slurm-cluster.js';
+import { clusterProcesses, slurmUnavailable, startSlurmCluster, waitForJob, type SlurmCluster } from './slurm-cluster.js';
+
+async function waitUntil(cond: () => Promise<boolean>, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await cond())) {
+    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
 
 describe('slurm test cluster', function () {
   let cluster: SlurmCluster | undefined;
@@ -30,7 +38,7 @@ describe('slurm test cluster', function () {
     assert.deepEqual(r.stdout.trim().split('\n').sort(), ['0', '1']);
   });
 
-  it('sbatch --wait runs a batch script to the end and returns its exit code', async () => {
+  it('sbatch --wait runs a batch script to the end; waitForJob reports a failing one', async () => {
     const dir = cluster!.dir;
     const script = join(dir, 'tiny.sbatch');
     writeFileSync(script, ['#!/bin/bash', '#SBATCH --ntasks=2', `#SBATCH --output=${dir}/tiny.out`, 'srun bash -c \'echo "task $SLURM_PROCID of $SLURM_NTASKS"\'', ''].join('\n'));
@@ -40,14 +48,19 @@ describe('slurm test cluster', function () {
 
     const failing = join(dir, 'fail.sbatch');
     writeFileSync(failing, ['#!/bin/bash', '#SBATCH --ntasks=1', `#SBATCH --output=${dir}/fail.out`, 'exit 3', ''].join('\n'));
-    assert.equal((await run(['sbatch', '--wait', '--quiet', failing])).code, 3);
+    const id = (await run(['sbatch', '--parsable', failing])).stdout.trim();
+    assert.deepEqual(await waitForJob(cluster!, id), { state: 'FAILED', exitCode: 3 });
   });
 
-  it('stop() ends the three daemons by pid and removes the cluster directory', async () => {
-    const { pids, dir } = cluster!;
+  it('stop() cancels running jobs, ends the daemons by pid and removes the cluster directory', async () => {
+    const { pids, dir, conf } = cluster!;
     for (const pid of Object.values(pids)) assert.ok(isAlive(pid), `pid ${pid} should be running`);
+    const id = (await run(['sbatch', '--parsable', `--output=${dir}/sleep.out`, '--wrap=sleep 300'])).stdout.trim();
+    await waitUntil(async () => (await run(['squeue', '-h', '-j', id, '-o', '%T'])).stdout.trim() === 'RUNNING');
+    assert.ok(clusterProcesses(conf, Object.values(pids)).length > 0, 'the sleeping job should show up as a cluster process');
     await cluster!.stop();
     for (const pid of Object.values(pids)) assert.equal(isAlive(pid), false, `pid ${pid} still running`);
+    assert.deepEqual(clusterProcesses(conf, Object.values(pids)), []);
     assert.equal(existsSync(dir), false);
   });
 });

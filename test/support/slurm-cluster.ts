@@ -8,12 +8,14 @@
  *   <dir>/state, spool, tmp, log/        slurmctld and slurmd state, logs of all three daemons
  *
  * The daemons run in the foreground (-F / -D), so the pids we hold are the daemons' own; `stop()`
- * cancels leftover jobs, stops slurmd, slurmctld and munged by those pids, and removes the directory.
+ * cancels leftover jobs, waits for their processes (found by this cluster's SLURM_CONF in their
+ * environment, killed by pid if they linger), stops slurmd, slurmctld and munged by their pids, and
+ * removes the directory. A process that exits without calling `stop()` SIGKILLs them all at exit.
  * Ports are chosen free at start, so runs beside each other do not collide. Children use `env`:
  * this process's environment without any SLURM_*, SBATCH_*, SALLOC_* or SRUN_* variable, plus
  * SLURM_CONF. Needs root on Linux; `slurmUnavailable()` says why not, for `this.skip()`.
  */
-import { mkdtempSync, mkdirSync, openSync, closeSync, readFileSync, rmSync, writeFileSync, chmodSync, existsSync } from 'node:fs';
+import { chmodSync, closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import * as net from 'node:net';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -175,6 +177,19 @@ export async function startSlurmCluster(opts: SlurmClusterOptions = {}): Promise
 
   let stopped = false;
   const pid = (name: string) => daemons.find((d) => d.name === name)?.child.pid ?? -1;
+  // A test run that exits without stop() (a crash, --exit) must not leave daemons behind.
+  const killAtExit = () => {
+    const daemonPids = daemons.map((d) => d.child.pid ?? -1);
+    for (const p of [...clusterProcesses(conf, daemonPids), ...daemonPids]) {
+      try {
+        process.kill(p, 'SIGKILL');
+      } catch {
+        // already gone
+      }
+    }
+    rmSync(dir, { recursive: true, force: true });
+  };
+  process.once('exit', killAtExit);
   return {
     dir,
     conf,
@@ -185,7 +200,9 @@ export async function startSlurmCluster(opts: SlurmClusterOptions = {}): Promise
     stop: async () => {
       if (stopped) return;
       stopped = true;
+      process.removeListener('exit', killAtExit);
       await cancelJobs(env);
+      await endJobProcesses(conf, daemons.map((d) => d.child.pid ?? -1));
       await stopDaemons();
       rmSync(dir, { recursive: true, force: true });
     },
@@ -236,6 +253,69 @@ async function runFirstBatchJob(env: NodeJS.ProcessEnv, dir: string, timeoutMs: 
     return state === 'COMPLETED';
   };
   await waitFor(completed, timeoutMs, `first batch job ${id} to complete`, dead);
+}
+
+/**
+ * Pids of processes that carry this cluster's SLURM_CONF in their environment: slurmstepd (which
+ * inherits it from our slurmd) and every job task (which inherits it from srun/sbatch). The path is
+ * a fresh temporary one, so this finds exactly the processes this cluster started. `daemons` and
+ * their direct children (slurmctld's helper slurmscriptd) are left out: they end with the daemons.
+ */
+export function clusterProcesses(conf: string, daemons: readonly number[] = []): number[] {
+  const marker = `SLURM_CONF=${conf}\0`;
+  const pids: number[] = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    const pid = Number(entry);
+    if (pid === process.pid || daemons.includes(pid)) continue;
+    try {
+      if (!readFileSync(`/proc/${pid}/environ`, 'latin1').includes(marker)) continue;
+      // /proc/<pid>/stat: "pid (comm) state ppid ..."; comm may hold spaces, so split after ')'.
+      const ppid = Number(readFileSync(`/proc/${pid}/stat`, 'latin1').split(') ')[1].split(' ')[1]);
+      if (!daemons.includes(ppid)) pids.push(pid);
+    } catch {
+      // exited meanwhile, or not ours to read
+    }
+  }
+  return pids;
+}
+
+/** Waits up to 5 s for job processes to end after their jobs are cancelled, then SIGKILLs the rest by pid. */
+async function endJobProcesses(conf: string, daemonPids: readonly number[]): Promise<void> {
+  const deadline = Date.now() + 5000;
+  while (clusterProcesses(conf, daemonPids).length > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+  for (const pid of clusterProcesses(conf, daemonPids)) {
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch {
+      // already gone
+    }
+  }
+}
+
+export interface JobEnd {
+  /** COMPLETED, FAILED, CANCELLED, TIMEOUT, ... */
+  state: string;
+  /** The batch script's exit code. */
+  exitCode: number;
+}
+
+/**
+ * Waits for job `id` to end, polling every 200 ms. `sbatch --wait` does the same but backs off to
+ * 10 s between polls, which is most of a short test's time.
+ */
+export async function waitForJob(cluster: Pick<SlurmCluster, 'env'>, id: string, timeoutMs = 60_000): Promise<JobEnd> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const text = await runChecked(['scontrol', 'show', 'job', '-o', id], { env: cluster.env });
+    const state = /\bJobState=(\S+)/.exec(text)?.[1] ?? '';
+    const exit = /\bExitCode=(\d+):/.exec(text)?.[1];
+    if (!/^(PENDING|CONFIGURING|RUNNING|COMPLETING|SUSPENDED|REQUEUED)$/.test(state) && exit !== undefined) {
+      return { state, exitCode: Number(exit) };
+    }
+    if (Date.now() > deadline) throw new Error(`job ${id} still ${state} after ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
 }
 
 /** Cancels every job of this cluster (only ours: SLURM_CONF names our controller) and waits briefly. */
