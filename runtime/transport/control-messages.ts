@@ -5,7 +5,7 @@
  *   rank -> coordinator: register, stats, done, error, heartbeat   (each names its own rank)
  *   coordinator -> rank: peers, shutdown
  */
-import { Packr, Unpackr } from 'msgpackr';
+import { decode as msgpackDecode, encode as msgpackEncode } from '@msgpack/msgpack';
 import { z } from 'zod';
 import { DynpipeError } from '../errors.js';
 import { parseEndpoint } from './endpoints.js';
@@ -43,14 +43,13 @@ export type CoordinatorMessage = ControlOf<'peers' | 'shutdown'>;
 export const RANK_MESSAGE_TYPES: readonly ControlType[] = ['register', 'stats', 'done', 'error', 'heartbeat'];
 export const COORDINATOR_MESSAGE_TYPES: readonly ControlType[] = ['peers', 'shutdown'];
 
-const packr = new Packr({ useRecords: false, moreTypes: false });
-const unpackr = new Unpackr({ useRecords: false, mapsAsObjects: true });
 
 /** One frame for `message`; throws E_MESSAGE if it does not satisfy its schema. */
 export function encodeControl(message: ControlMessage): Buffer {
   const checked = ControlMessageSchema.safeParse(message);
   if (!checked.success) throw new DynpipeError('E_MESSAGE', `cannot send control message: ${issueText(checked.error)}`);
-  return Buffer.from(packr.pack({ v: CONTROL_PROTOCOL_VERSION, ...checked.data }));
+  const encoded = msgpackEncode({ v: CONTROL_PROTOCOL_VERSION, ...checked.data });
+  return Buffer.from(encoded.buffer, encoded.byteOffset, encoded.byteLength);
 }
 
 /** Parses and validates one control frame; throws DynpipeError('E_MESSAGE', what is wrong). */
@@ -58,7 +57,7 @@ export function decodeControl(frame: Buffer): ControlMessage {
   if (frame.byteLength > MAX_CONTROL_BYTES) throw bad(`control message of ${frame.byteLength} bytes exceeds ${MAX_CONTROL_BYTES}`);
   let raw: unknown;
   try {
-    raw = unpackr.unpack(frame);
+    raw = msgpackDecode(frame);
   } catch (e) {
     throw bad(`control message is not msgpack (${(e instanceof Error ? e.message : String(e)).split('\n')[0].slice(0, 80)})`);
   }

@@ -1,12 +1,12 @@
 import { strict as assert } from 'node:assert';
-import { Packr } from 'msgpackr';
+import { encode as msgpackEncode } from '@msgpack/msgpack';
 import * as zmq from 'zeromq';
 import { decodeControl, encodeControl } from '../../../runtime/transport/control-messages.js';
 import { ControlClient, ControlServer } from '../../../runtime/transport/control.js';
 import { claimIpcPath, releaseIpcPath } from '../../../runtime/transport/endpoints.js';
 import { RejectLog, TRANSPORTS, dynpipeError, uniqueBindAddress } from './helpers.js';
 
-const packr = new Packr({ useRecords: false });
+const packr = { pack: (v: unknown): Uint8Array => msgpackEncode(v) };
 
 describe('control messages', () => {
   it('round-trips every message type', () => {
