@@ -69,7 +69,7 @@ export function interfererSpec(kind: InterfererKind, target: string, intensity: 
   switch (kind) {
     case 'cpu':
     case 'membw':
-      return { kind, intensity, cores: parseCores(target, code, `${where}: target`) };
+      return { kind, intensity, cores: parseCores(target, code, where) };
     case 'gpu':
       return { kind, intensity, device: target.trim() === '' ? 0 : index('device') };
     case 'net':
