@@ -1,0 +1,105 @@
+/**
+ * `dynpipe predictor train|eval|predict`: fit the slowdown forest on a dataset, score it (and the
+ * baselines) on held-out mixes, and ask it about a block range. Thin shells over predictor/.
+ */
+import type { Command } from 'commander';
+import { DynpipeError } from '../../errors.js';
+import { floatOption, intOption } from '../options.js';
+import { DEFAULT_FOREST_OPTIONS, SlowdownForest, type ForestOptions } from '../../../predictor/forest.js';
+import { evaluateModels, type EvalReport } from '../../../predictor/evaluate.js';
+import { labeled } from '../../../predictor/dataset.js';
+import { parseDeviceFeatures, staticFeatures, type DeviceFeatures } from '../../../predictor/features.js';
+import { deviceFeatures } from '../../../predictor/observation.js';
+import { HostSampler } from '../../stats/host-stats.js';
+import { loadModel } from '../../../profile/load-model.js';
+import { modelArgs, readDataset, readJson, writeText } from './predictor-io.js';
+
+interface ForestFlags {
+  trees: number;
+  maxDepth: number;
+  minNode: number;
+  maxRowsPerTree: number;
+  seed: number;
+}
+
+function forestOptions(f: ForestFlags): ForestOptions {
+  return { ...DEFAULT_FOREST_OPTIONS, trees: f.trees, maxDepth: f.maxDepth, minNodeSamples: f.minNode, maxRowsPerTree: f.maxRowsPerTree, seed: f.seed };
+}
+
+function withForestOptions(cmd: Command): Command {
+  const d = DEFAULT_FOREST_OPTIONS;
+  return cmd
+    .option('--trees <n>', 'trees in the forest', intOption(1, 10000), d.trees)
+    .option('--max-depth <n>', 'depth limit of each tree', intOption(1, 64), d.maxDepth)
+    .option('--min-node <n>', 'a node with at most this many rows becomes a leaf', intOption(1), d.minNodeSamples)
+    .option('--max-rows-per-tree <n>', 'rows each tree samples (bounds training time)', intOption(2), d.maxRowsPerTree)
+    .option('--seed <n>', 'seed for the forest and the split', intOption(0, 2 ** 31 - 1), d.seed);
+}
+
+function printReport(r: EvalReport, data: string): void {
+  const pct = (x: number): string => `${x.toFixed(2)}%`.padStart(9);
+  const r2 = (x: number): string => (Number.isNaN(x) ? 'n/a' : x.toFixed(3)).padStart(7);
+  const lines = [
+    `eval ${data}: train ${r.trainRows} rows / ${r.trainGroups.length} mixes, test ${r.testRows} rows / ${r.testGroups.length} held-out mixes`,
+    `model                          MAPE      R²`,
+    `random forest             ${pct(r.forest.mapePercent)} ${r2(r.forest.r2)}`,
+    `linear (self+peer util)   ${pct(r.linear.mapePercent)} ${r2(r.linear.r2)}`,
+    `training mean             ${pct(r.mean.mapePercent)} ${r2(r.mean.r2)}`,
+    `forest permutation importance (test MAPE rise, points):`,
+    ...r.importance.map((i) => `  ${i.feature.padEnd(24)} ${i.mapeRisePoints.toFixed(3).padStart(8)}`),
+  ];
+  process.stdout.write(lines.join('\n') + '\n');
+}
+
+/** Host features observed over `ms` with no stage running: the device as a newly placed stage would find it. */
+async function observeIdle(ms: number, flopsPerByte: number): Promise<DeviceFeatures> {
+  const end = new HostSampler({}).begin();
+  await new Promise((r) => setTimeout(r, ms));
+  const host = await end();
+  return deviceFeatures(host, { computeMsPerMicrobatch: 1, profiledComputeMsPerMicrobatch: 1, flopsPerByte, waitMs: 0, sends: 0, sendWaitMs: 0, windowMs: ms });
+}
+
+export function registerModelCommands(predictor: Command): void {
+  withForestOptions(predictor.command('train').description('fit the slowdown random forest on a dataset and save it as JSON'))
+    .requiredOption('--data <csv>', 'dataset from `dynpipe predictor collect`')
+    .requiredOption('--out <json>', 'forest file to write')
+    .action((flags: ForestFlags & { data: string; out: string }) => {
+      const rows = labeled(readDataset(flags.data));
+      const forest = SlowdownForest.train(rows.map((r) => r.x), rows.map((r) => r.y), forestOptions(flags));
+      writeText(flags.out, JSON.stringify(forest.toJSON()) + '\n');
+      process.stdout.write(`train: ${flags.trees} trees on ${rows.length} rows from ${new Set(rows.map((r) => r.group)).size} mixes -> ${flags.out}\n`);
+    });
+
+  withForestOptions(predictor.command('eval').description('score the forest, a linear baseline and the mean on held-out interference mixes'))
+    .requiredOption('--data <csv>', 'dataset from `dynpipe predictor collect`')
+    .option('--test-fraction <x>', 'share of the mixes held out', floatOption(0, 1), 0.3)
+    .option('--json', 'print the report as JSON')
+    .action((flags: ForestFlags & { data: string; testFraction: number; json?: boolean }) => {
+      const report = evaluateModels(labeled(readDataset(flags.data)), { testFraction: flags.testFraction, seed: flags.seed, forest: forestOptions(flags) });
+      if (flags.json) process.stdout.write(JSON.stringify(report, null, 2) + '\n');
+      else printReport(report, flags.data);
+    });
+
+  predictor
+    .command('predict')
+    .description('predict the slowdown of a block range on a device, from its current device features')
+    .requiredOption('--forest <json>', 'forest file from `dynpipe predictor train`')
+    .requiredOption('--model <name>', 'zoo model')
+    .option('--model-args <json>', 'model arguments, as a JSON object')
+    .requiredOption('--range <a:b>', 'block range [a, b)')
+    .option('--batch <n>', 'microbatch size', intOption(1), 32)
+    .option('--device <json>', 'device features (a JSON object with every device feature)')
+    .option('--observe-ms <ms>', 'instead of --device: observe this host for ms with no stage running', intOption(10, 600000))
+    .option('--json', 'print features and prediction as JSON')
+    .action(async (flags: { forest: string; model: string; modelArgs?: string; range: string; batch: number; device?: string; observeMs?: number; json?: boolean }) => {
+      const m = /^(\d+):(\d+)$/.exec(flags.range);
+      if (!m) throw new DynpipeError('E_USAGE', `--range must look like a:b, got '${flags.range}'`);
+      if ((flags.device === undefined) === (flags.observeMs === undefined)) throw new DynpipeError('E_USAGE', 'give exactly one of --device and --observe-ms');
+      const forest = SlowdownForest.fromJSON(readJson(flags.forest, 'forest', 'E_PREDICTOR'), flags.forest);
+      const spec = await loadModel(flags.model, modelArgs(flags.modelArgs));
+      const target = staticFeatures(spec, Number(m[1]), Number(m[2]), flags.batch);
+      const device = flags.device !== undefined ? parseDeviceFeatures(readJson(flags.device, 'device features', 'E_PREDICTOR'), flags.device) : await observeIdle(flags.observeMs!, target.flops_per_byte);
+      const slowdown = forest.predictOne(target, device);
+      process.stdout.write(flags.json ? JSON.stringify({ slowdown, static: target, device }, null, 2) + '\n' : `${slowdown}\n`);
+    });
+}
