@@ -54,6 +54,12 @@ export class FieldReader {
     return x;
   }
 
+  positive(field: string): number {
+    const x = this.number(field);
+    if (!(x > 0)) this.fail(field, `expected a number > 0, got ${x}`);
+    return x;
+  }
+
   /** An empty cell reads as null. */
   nullableNumber(field: string, min = -Infinity, max = Infinity): number | null {
     return this.text(field) === '' ? null : this.number(field, min, max);

@@ -87,11 +87,11 @@ export function parseDataset(text: string, where: string): DatasetRow[] {
       repeat: f.integer('repeat', 0),
       target: nonEmpty('target'),
       observer: nonEmpty('observer'),
-      aloneMs: f.number('alone_ms', Number.MIN_VALUE),
-      interferedMs: f.number('interfered_ms', Number.MIN_VALUE),
+      aloneMs: f.positive('alone_ms'),
+      interferedMs: f.positive('interfered_ms'),
       static: st as StaticFeatures,
       device: dev as DeviceFeatures,
-      slowdown: f.number('slowdown', Number.MIN_VALUE),
+      slowdown: f.positive('slowdown'),
     };
   });
 }

@@ -154,22 +154,31 @@ export function fromVector(v: readonly number[]): { static: StaticFeatures; devi
 
 /** Checks that `value` has exactly the device feature keys, each a finite number (or null where allowed). */
 export function parseDeviceFeatures(value: unknown, where: string): DeviceFeatures {
+  return parseGroup(value, where, 'device') as DeviceFeatures;
+}
+
+/** Checks that `value` has exactly the static feature keys, each a finite number. */
+export function parseStaticFeatures(value: unknown, where: string): StaticFeatures {
+  return parseGroup(value, where, 'static') as StaticFeatures;
+}
+
+function parseGroup(value: unknown, where: string, group: FeatureDef['group']): Record<string, number | null> {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-    throw new DynpipeError('E_PREDICTOR', `${where}: expected an object of device features`);
+    throw new DynpipeError('E_PREDICTOR', `${where}: expected an object of ${group} features`);
   }
   const record = value as Record<string, unknown>;
-  const out = {} as Record<string, number | null>;
-  for (const f of FEATURES) {
-    if (f.group !== 'device') continue;
+  const defs = FEATURES.filter((f) => f.group === group);
+  const out: Record<string, number | null> = {};
+  for (const f of defs) {
     const x = record[f.name];
     if (x === null && f.nullable) out[f.name] = null;
     else if (typeof x === 'number' && Number.isFinite(x)) out[f.name] = x;
     else throw new DynpipeError('E_PREDICTOR', `${where}: ${f.name}: expected a finite number${f.nullable ? ' or null' : ''}, got ${JSON.stringify(x)}`);
   }
   for (const k of Object.keys(record)) {
-    if (!DEVICE_NAMES.includes(k as DeviceName)) throw new DynpipeError('E_PREDICTOR', `${where}: ${k}: not a device feature`);
+    if (!defs.some((f) => f.name === k)) throw new DynpipeError('E_PREDICTOR', `${where}: ${k}: not a ${group} feature`);
   }
-  return out as DeviceFeatures;
+  return out;
 }
 
 function finite(x: number, name: string): number {

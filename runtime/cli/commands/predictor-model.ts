@@ -8,7 +8,7 @@ import { floatOption, intOption } from '../options.js';
 import { DEFAULT_FOREST_OPTIONS, SlowdownForest, type ForestOptions } from '../../../predictor/forest.js';
 import { evaluateModels, type EvalReport } from '../../../predictor/evaluate.js';
 import { labeled } from '../../../predictor/dataset.js';
-import { parseDeviceFeatures, staticFeatures, type DeviceFeatures } from '../../../predictor/features.js';
+import { parseDeviceFeatures, parseStaticFeatures, staticFeatures, type DeviceFeatures, type StaticFeatures } from '../../../predictor/features.js';
 import { deviceFeatures } from '../../../predictor/observation.js';
 import { HostSampler } from '../../stats/host-stats.js';
 import { loadModel } from '../../../profile/load-model.js';
@@ -84,22 +84,44 @@ export function registerModelCommands(predictor: Command): void {
     .command('predict')
     .description('predict the slowdown of a block range on a device, from its current device features')
     .requiredOption('--forest <json>', 'forest file from `dynpipe predictor train`')
-    .requiredOption('--model <name>', 'zoo model')
+    .option('--model <name>', 'zoo model (with --range and --batch)')
     .option('--model-args <json>', 'model arguments, as a JSON object')
-    .requiredOption('--range <a:b>', 'block range [a, b)')
+    .option('--range <a:b>', 'block range [a, b)')
     .option('--batch <n>', 'microbatch size', intOption(1), 32)
+    .option('--static <json>', 'instead of --model/--range/--batch: static features of the range (a JSON object)')
     .option('--device <json>', 'device features (a JSON object with every device feature)')
     .option('--observe-ms <ms>', 'instead of --device: observe this host for ms with no stage running', intOption(10, 600000))
     .option('--json', 'print features and prediction as JSON')
-    .action(async (flags: { forest: string; model: string; modelArgs?: string; range: string; batch: number; device?: string; observeMs?: number; json?: boolean }) => {
-      const m = /^(\d+):(\d+)$/.exec(flags.range);
-      if (!m) throw new DynpipeError('E_USAGE', `--range must look like a:b, got '${flags.range}'`);
+    .action(async (flags: PredictFlags) => {
       if ((flags.device === undefined) === (flags.observeMs === undefined)) throw new DynpipeError('E_USAGE', 'give exactly one of --device and --observe-ms');
       const forest = SlowdownForest.fromJSON(readJson(flags.forest, 'forest', 'E_PREDICTOR'), flags.forest);
-      const spec = await loadModel(flags.model, modelArgs(flags.modelArgs));
-      const target = staticFeatures(spec, Number(m[1]), Number(m[2]), flags.batch);
+      const target = await targetFeatures(flags);
       const device = flags.device !== undefined ? parseDeviceFeatures(readJson(flags.device, 'device features', 'E_PREDICTOR'), flags.device) : await observeIdle(flags.observeMs!, target.flops_per_byte);
       const slowdown = forest.predictOne(target, device);
       process.stdout.write(flags.json ? JSON.stringify({ slowdown, static: target, device }, null, 2) + '\n' : `${slowdown}\n`);
     });
+}
+
+interface PredictFlags {
+  forest: string;
+  model?: string;
+  modelArgs?: string;
+  range?: string;
+  batch: number;
+  static?: string;
+  device?: string;
+  observeMs?: number;
+  json?: boolean;
+}
+
+async function targetFeatures(flags: PredictFlags): Promise<StaticFeatures> {
+  if (flags.static !== undefined) {
+    if (flags.model !== undefined || flags.range !== undefined) throw new DynpipeError('E_USAGE', '--static replaces --model and --range; give one or the other');
+    return parseStaticFeatures(readJson(flags.static, 'static features', 'E_PREDICTOR'), flags.static);
+  }
+  if (flags.model === undefined || flags.range === undefined) throw new DynpipeError('E_USAGE', 'give --model and --range (or --static)');
+  const m = /^(\d+):(\d+)$/.exec(flags.range);
+  if (!m) throw new DynpipeError('E_USAGE', `--range must look like a:b, got '${flags.range}'`);
+  const spec = await loadModel(flags.model, modelArgs(flags.modelArgs));
+  return staticFeatures(spec, Number(m[1]), Number(m[2]), flags.batch);
 }
