@@ -21,7 +21,7 @@ export interface DatasetRow {
   target: string;
   /** Workload that ran while the device features were observed. */
   observer: string;
-  /** Target's step time per microbatch alone and under the mix. */
+  /** Target's profiled step time per microbatch alone, and its median under the mix. */
   aloneMs: number;
   interferedMs: number;
   static: StaticFeatures;
@@ -35,8 +35,8 @@ const META = [
   ['repeat', 'count', 'repetition of the mix, from 0'],
   ['target', 'text', "workload whose slowdown is the target: '<model>/<first>-<end>/b<batch>' (blocks [first, end))"],
   ['observer', 'text', 'workload running on the device while the device features were observed'],
-  ['alone_ms', 'ms', "target's step time per microbatch alone"],
-  ['interfered_ms', 'ms', "target's step time per microbatch under the mix"],
+  ['alone_ms', 'ms', "target's profiled step time per microbatch alone (smallest per-run median)"],
+  ['interfered_ms', 'ms', "target's median step time per microbatch under the mix"],
 ] as const;
 const TARGET = ['slowdown', 'x', 'interfered_ms / alone_ms: the device slowdown factor for the target (the label)'] as const;
 

@@ -53,20 +53,18 @@ export async function createStageTimer(spec: ModelSpec, start: number, end: numb
 
   return {
     async run(microbatches, sendDelay) {
-      let computeMs = 0;
-      let sendWaitMs = 0;
+      const computeMs: number[] = [];
+      const sendWaitMs: number[] = [];
       const t0 = performance.now();
       for (let m = 0; m < microbatches; m++) {
         const c0 = performance.now();
         await step();
-        computeMs += performance.now() - c0;
-        if (sendDelay) {
-          const s0 = performance.now();
-          await sleep(sendDelay(1, boundaryBytes));
-          sendWaitMs += performance.now() - s0;
-        }
+        computeMs.push(performance.now() - c0);
+        const s0 = performance.now();
+        if (sendDelay) await sleep(sendDelay(1, boundaryBytes));
+        sendWaitMs.push(sendDelay ? performance.now() - s0 : 0);
       }
-      return { microbatches, computeMs, sendWaitMs, sends: sendDelay ? microbatches : 0, wallMs: performance.now() - t0 };
+      return { computeMs, sendWaitMs, sends: sendDelay ? microbatches : 0, wallMs: performance.now() - t0 };
     },
     dispose() {
       tf.dispose([x, ...params.flatMap((p) => Object.values(p))]);

@@ -17,7 +17,7 @@ describe('collection smoke run (real workloads, processes and host counters)', f
     const mixes = [[], [interfererSpec('cpu', '*', 1), interfererSpec('net', '1', 1)]];
     const rows: DatasetRow[] = [];
     try {
-      for await (const chunk of collect({ workloads, mixes, repeats: 1 }, io)) rows.push(...chunk);
+      for await (const chunk of collect({ workloads, mixes, repeats: 1, profileRuns: 1 }, io)) rows.push(...chunk);
     } finally {
       await io.close();
     }

@@ -32,6 +32,7 @@ interface CollectFlags {
   cores?: string;
   interfererCores: string;
   microbatches: number;
+  profileRuns: number;
   settleMs: number;
   bufferMb: number;
   matrix: number;
@@ -92,7 +93,7 @@ async function run(flags: CollectFlags): Promise<void> {
   const bar = progressBar(mixes.length * flags.repeats, 'collect', 'mixes', Boolean(flags.progress));
   let rows = 0;
   try {
-    for await (const chunk of collect({ workloads, mixes, repeats: flags.repeats }, io, { done, onProgress: (n) => bar.update(n) })) {
+    for await (const chunk of collect({ workloads, mixes, repeats: flags.repeats, profileRuns: flags.profileRuns }, io, { done, onProgress: (n) => bar.update(n) })) {
       appendFileSync(flags.out, printDataset(chunk, false));
       rows += chunk.length;
     }
@@ -119,7 +120,8 @@ export function registerCollect(predictor: Command): void {
     .option('--intensities <list>', 'duty cycles to draw from, each in (0, 1]', '0.25,0.5,1')
     .option('--cores <list>', 'pin this process (the workload) to these cores with taskset')
     .option('--interferer-cores <list>', "cores cpu/membw interferers may be pinned to ('*' = unpinned)", '*')
-    .option('--microbatches <n>', 'timed microbatches per workload run', intOption(1, 1000), 4)
+    .option('--microbatches <n>', 'timed microbatches per workload run (rows use their median)', intOption(1, 1000), 8)
+    .option('--profile-runs <n>', 'alone runs per workload before the mixes (the profile is the best run)', intOption(1, 100), 3)
     .option('--settle-ms <ms>', 'wait after starting a mix before measuring', intOption(0, 60000), 300)
     .option('--buffer-mb <mib>', 'membw interferer buffer', intOption(8), 64)
     .option('--matrix <n>', 'gpu interferer matmul size', intOption(8, 8192), 128)
