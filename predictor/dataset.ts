@@ -101,6 +101,10 @@ export function runKey(mix: string, repeat: number): string {
   return `${mix}#${repeat}`;
 }
 
+/** Tags for `labeled`: was the device observed while the target range itself was running? */
+export const SAME_RANGE = 'observer = target';
+export const OTHER_RANGE = 'observer != target';
+
 export function labeled(rows: readonly DatasetRow[]): LabeledRow[] {
-  return rows.map((r) => ({ group: r.mix, x: toVector(r.static, r.device), y: r.slowdown }));
+  return rows.map((r) => ({ group: r.mix, x: toVector(r.static, r.device), y: r.slowdown, tag: r.observer === r.target ? SAME_RANGE : OTHER_RANGE }));
 }

@@ -14,6 +14,8 @@ export interface LabeledRow {
   group: string;
   x: readonly number[];
   y: number;
+  /** Optional subset label (e.g. whether observer and target are the same range); scored separately. */
+  tag?: string;
 }
 
 /** Mean absolute percentage error, in percent. Every actual value must be non-zero. */
@@ -108,6 +110,8 @@ export interface EvalReport {
   linear: Scores;
   /** Predicting the training mean for everything: the floor any model must beat. */
   mean: Scores;
+  /** The forest's scores on each tagged subset of the test rows (rows without a tag are left out). */
+  forestByTag: Record<string, Scores & { rows: number }>;
   /** Permutation importance of each feature for the forest, largest first. */
   importance: Array<{ feature: string; mapeRisePoints: number }>;
 }
@@ -130,15 +134,24 @@ export function evaluateModels(rows: readonly LabeledRow[], options: EvalOptions
   const linear = LinearBaseline.train(xTrain, yTrain);
   const trainMean = yTrain.reduce((a, b) => a + b, 0) / yTrain.length;
   const score = (p: number[]): Scores => ({ mapePercent: mape(yTest, p), r2: r2(yTest, p) });
+  const forestTest = forest.predict(xTest);
+  const forestByTag: EvalReport['forestByTag'] = {};
+  for (const tag of [...new Set(split.test.flatMap((r) => (r.tag === undefined ? [] : [r.tag])))].sort()) {
+    const idx = split.test.flatMap((r, i) => (r.tag === tag ? [i] : []));
+    const y = idx.map((i) => yTest[i]);
+    const p = idx.map((i) => forestTest[i]);
+    forestByTag[tag] = { mapePercent: mape(y, p), r2: r2(y, p), rows: idx.length };
+  }
   const rises = permutationImportance((x) => forest.predict(x), xTest, yTest, options.seed, options.importanceRepeats ?? 3);
   return {
     trainRows: split.train.length,
     testRows: split.test.length,
     trainGroups: split.trainGroups,
     testGroups: split.testGroups,
-    forest: score(forest.predict(xTest)),
+    forest: score(forestTest),
     linear: score(linear.predict(xTest)),
     mean: score(yTest.map(() => trainMean)),
+    forestByTag,
     importance: FEATURE_NAMES.map((feature, j) => ({ feature, mapeRisePoints: rises[j] })).sort((a, b) => b.mapeRisePoints - a.mapeRisePoints),
   };
 }

@@ -14,13 +14,16 @@ import { activationBytesPerSample, type ModelSpec } from '../runtime/models/bloc
 import { DynpipeError } from '../runtime/errors.js';
 import type { SendDelay, WorkloadRun } from '../predictor/collect.js';
 
+const WARMUP_MIN_STEPS = 3;
+const WARMUP_MIN_MS = 300;
+
 export interface StageTimer {
-  /** Runs `microbatches` forward+backward passes (after the one warm-up done at creation). */
+  /** Runs `microbatches` forward+backward passes, timing each. */
   run(microbatches: number, sendDelay: SendDelay | null): Promise<WorkloadRun>;
   dispose(): void;
 }
 
-/** Builds the stage's tensors on the current tfjs backend and runs one untimed warm-up microbatch. */
+/** Builds the stage's tensors on the current tfjs backend and warms it up (untimed). */
 export async function createStageTimer(spec: ModelSpec, start: number, end: number, batchSize: number, seed = 1): Promise<StageTimer> {
   if (!(Number.isInteger(start) && Number.isInteger(end) && 0 <= start && start < end && end <= spec.blocks.length)) {
     throw new DynpipeError('E_MODEL', `block range [${start}, ${end}) is not inside ${spec.name}'s ${spec.blocks.length} blocks`);
@@ -49,7 +52,10 @@ export async function createStageTimer(spec: ModelSpec, start: number, end: numb
     await done.data(); // waits for asynchronous backends too
     done.dispose();
   };
-  await step();
+  // Warm up until V8 has optimised the kernels' JavaScript: otherwise the first (profiling) runs
+  // of small stages are slower than later ones and later slowdowns read below 1.
+  const w0 = performance.now();
+  for (let n = 0; n < WARMUP_MIN_STEPS || performance.now() - w0 < WARMUP_MIN_MS; n++) await step();
 
   return {
     async run(microbatches, sendDelay) {

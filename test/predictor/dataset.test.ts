@@ -45,8 +45,9 @@ describe('predictor dataset CSV', () => {
     assert.throws(() => parseDataset('mix,repeat\nnone,0\n', 'd.csv'), (e: unknown) => isDynpipeError(e, 'E_DATA') && /^d\.csv: header: missing column\(s\) target/.test(e.message));
   });
 
-  it('labels rows with their mix as the group', () => {
+  it('labels rows with their mix as the group and tags whether the observer ran the target', () => {
     const r = row('gpu:1@0', 1.5, 0.9);
-    assert.deepEqual(labeled([r]), [{ group: 'gpu:1@0', x: toVector(r.static, r.device), y: 1.5 }]);
+    assert.deepEqual(labeled([r]), [{ group: 'gpu:1@0', x: toVector(r.static, r.device), y: 1.5, tag: 'observer != target' }]);
+    assert.equal(labeled([{ ...r, observer: r.target }])[0].tag, 'observer = target');
   });
 });

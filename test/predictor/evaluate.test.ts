@@ -41,7 +41,8 @@ describe('predictor evaluation', () => {
   });
 
   it('scores the forest above the linear and mean baselines on data with nonlinear structure', () => {
-    const report = evaluateModels(syntheticRows(80, 3, 21), { testFraction: 0.25, seed: 5, forest: { trees: 12, maxRowsPerTree: 150 }, importanceRepeats: 1 });
+    const tagged = syntheticRows(80, 3, 21).map((r, i) => ({ ...r, tag: i % 3 === 0 ? 'first' : 'rest' }));
+    const report = evaluateModels(tagged, { testFraction: 0.25, seed: 5, forest: { trees: 12, maxRowsPerTree: 150 }, importanceRepeats: 1 });
     assert.equal(report.testGroups.length, 20);
     assert.equal(report.testRows, 60);
     assert.equal(report.trainRows, 180);
@@ -49,6 +50,11 @@ describe('predictor evaluation', () => {
     assert.ok(report.forest.mapePercent < report.mean.mapePercent);
     assert.ok(report.forest.r2 > 0.75, `forest R² ${report.forest.r2}`);
     assert.equal(report.importance.length, FEATURE_NAMES.length);
+    // Tagged subsets partition the test rows, so their row-weighted MAPE is the overall MAPE.
+    const { first, rest } = report.forestByTag;
+    assert.equal(first.rows + rest.rows, report.testRows);
+    const weighted = (first.mapePercent * first.rows + rest.mapePercent * rest.rows) / report.testRows;
+    assert.ok(Math.abs(weighted - report.forest.mapePercent) < 1e-9);
     // The structure uses cpu_peer, membw_probe_gbps and flops_per_byte: the top three.
     assert.deepEqual(report.importance.slice(0, 3).map((i) => i.feature).sort(), ['cpu_peer', 'flops_per_byte', 'membw_probe_gbps']);
   });

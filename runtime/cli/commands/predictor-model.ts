@@ -15,6 +15,7 @@ import { loadModel } from '../../../profile/load-model.js';
 import { modelArgs, readDataset, readJson, writeText } from './predictor-io.js';
 
 interface ForestFlags {
+  rawTarget?: boolean;
   trees: number;
   maxDepth: number;
   minNode: number;
@@ -23,7 +24,7 @@ interface ForestFlags {
 }
 
 function forestOptions(f: ForestFlags): ForestOptions {
-  return { ...DEFAULT_FOREST_OPTIONS, trees: f.trees, maxDepth: f.maxDepth, minNodeSamples: f.minNode, maxRowsPerTree: f.maxRowsPerTree, seed: f.seed };
+  return { ...DEFAULT_FOREST_OPTIONS, trees: f.trees, maxDepth: f.maxDepth, minNodeSamples: f.minNode, maxRowsPerTree: f.maxRowsPerTree, logTarget: !f.rawTarget, seed: f.seed };
 }
 
 function withForestOptions(cmd: Command): Command {
@@ -33,6 +34,7 @@ function withForestOptions(cmd: Command): Command {
     .option('--max-depth <n>', 'depth limit of each tree', intOption(1, 64), d.maxDepth)
     .option('--min-node <n>', 'a node with at most this many rows becomes a leaf', intOption(1), d.minNodeSamples)
     .option('--max-rows-per-tree <n>', 'rows each tree samples (bounds training time)', intOption(2), d.maxRowsPerTree)
+    .option('--raw-target', 'fit the slowdown itself instead of its logarithm')
     .option('--seed <n>', 'seed for the forest and the split', intOption(0, 2 ** 31 - 1), d.seed);
 }
 
@@ -45,6 +47,7 @@ function printReport(r: EvalReport, data: string): void {
     `random forest             ${pct(r.forest.mapePercent)} ${r2(r.forest.r2)}`,
     `linear (self+peer util)   ${pct(r.linear.mapePercent)} ${r2(r.linear.r2)}`,
     `training mean             ${pct(r.mean.mapePercent)} ${r2(r.mean.r2)}`,
+    ...Object.entries(r.forestByTag).map(([tag, s]) => `forest, ${`${tag} (${s.rows} rows)`.padEnd(32)} ${pct(s.mapePercent)} ${r2(s.r2)}`),
     `forest permutation importance (test MAPE rise, points):`,
     ...r.importance.map((i) => `  ${i.feature.padEnd(24)} ${i.mapeRisePoints.toFixed(3).padStart(8)}`),
   ];
