@@ -39,16 +39,20 @@ function withForestOptions(cmd: Command): Command {
 }
 
 function printReport(r: EvalReport, data: string): void {
-  const pct = (x: number): string => `${x.toFixed(2)}%`.padStart(9);
-  const r2 = (x: number): string => (Number.isNaN(x) ? 'n/a' : x.toFixed(3)).padStart(7);
+  const scored: Array<[string, { mapePercent: number; r2: number }]> = [
+    ['random forest', r.forest],
+    ['linear (self+peer util)', r.linear],
+    ['training mean', r.mean],
+    ...Object.entries(r.forestByTag).map(([tag, s]): [string, typeof s] => [`forest, ${tag} (${s.rows} rows)`, s]),
+  ];
+  const width = Math.max(...scored.map(([label]) => label.length));
+  const row = (label: string, s: { mapePercent: number; r2: number }): string =>
+    `${label.padEnd(width)} ${`${s.mapePercent.toFixed(2)}%`.padStart(9)} ${(Number.isNaN(s.r2) ? 'n/a' : s.r2.toFixed(3)).padStart(7)}`;
   const lines = [
     `eval ${data}: train ${r.trainRows} rows / ${r.trainGroups.length} mixes, test ${r.testRows} rows / ${r.testGroups.length} held-out mixes`,
-    `model                          MAPE      R²`,
-    `random forest             ${pct(r.forest.mapePercent)} ${r2(r.forest.r2)}`,
-    `linear (self+peer util)   ${pct(r.linear.mapePercent)} ${r2(r.linear.r2)}`,
-    `training mean             ${pct(r.mean.mapePercent)} ${r2(r.mean.r2)}`,
-    ...Object.entries(r.forestByTag).map(([tag, s]) => `forest, ${`${tag} (${s.rows} rows)`.padEnd(32)} ${pct(s.mapePercent)} ${r2(s.r2)}`),
-    `forest permutation importance (test MAPE rise, points):`,
+    `${'model'.padEnd(width)} ${'MAPE'.padStart(9)} ${'R²'.padStart(7)}`,
+    ...scored.map(([label, s]) => row(label, s)),
+    'forest permutation importance (test MAPE rise, points):',
     ...r.importance.map((i) => `  ${i.feature.padEnd(24)} ${i.mapeRisePoints.toFixed(3).padStart(8)}`),
   ];
   process.stdout.write(lines.join('\n') + '\n');
