@@ -8,9 +8,7 @@ import { floatOption, intOption } from '../options.js';
 import { DEFAULT_FOREST_OPTIONS, SlowdownForest, type ForestOptions } from '../../../predictor/forest.js';
 import { evaluateModels, type EvalReport } from '../../../predictor/evaluate.js';
 import { labeled } from '../../../predictor/dataset.js';
-import { parseDeviceFeatures, parseStaticFeatures, staticFeatures, type DeviceFeatures, type StaticFeatures } from '../../../predictor/features.js';
-import { deviceFeatures } from '../../../predictor/observation.js';
-import { HostSampler } from '../../stats/host-stats.js';
+import { parseDeviceFeatures, parseStaticFeatures, staticFeatures, type StaticFeatures } from '../../../predictor/features.js';
 import { loadModel } from '../../../profile/load-model.js';
 import { modelArgs, readDataset, readJson, writeText } from './predictor-io.js';
 
@@ -58,14 +56,6 @@ function printReport(r: EvalReport, data: string): void {
   process.stdout.write(lines.join('\n') + '\n');
 }
 
-/** Host features observed over `ms` with no stage running: the device as a newly placed stage would find it. */
-async function observeIdle(ms: number, flopsPerByte: number): Promise<DeviceFeatures> {
-  const end = new HostSampler({}).begin();
-  await new Promise((r) => setTimeout(r, ms));
-  const host = await end();
-  return deviceFeatures(host, { computeMsPerMicrobatch: 1, profiledComputeMsPerMicrobatch: 1, flopsPerByte, waitMs: 0, sends: 0, sendWaitMs: 0, windowMs: ms });
-}
-
 export function registerModelCommands(predictor: Command): void {
   withForestOptions(predictor.command('train').description('fit the slowdown random forest on a dataset and save it as JSON'))
     .requiredOption('--data <csv>', 'dataset from `dynpipe predictor collect`')
@@ -96,14 +86,12 @@ export function registerModelCommands(predictor: Command): void {
     .option('--range <a:b>', 'block range [a, b)')
     .option('--batch <n>', 'microbatch size', intOption(1), 32)
     .option('--static <json>', 'instead of --model/--range/--batch: static features of the range (a JSON object)')
-    .option('--device <json>', 'device features (a JSON object with every device feature)')
-    .option('--observe-ms <ms>', 'instead of --device: observe this host for ms with no stage running', intOption(10, 600000))
+    .requiredOption('--device <json>', 'device features as a worker reports them (a JSON object with every device feature)')
     .option('--json', 'print features and prediction as JSON')
     .action(async (flags: PredictFlags) => {
-      if ((flags.device === undefined) === (flags.observeMs === undefined)) throw new DynpipeError('E_USAGE', 'give exactly one of --device and --observe-ms');
-      const forest = SlowdownForest.fromJSON(readJson(flags.forest, 'forest', 'E_PREDICTOR'), flags.forest);
       const target = await targetFeatures(flags);
-      const device = flags.device !== undefined ? parseDeviceFeatures(readJson(flags.device, 'device features', 'E_PREDICTOR'), flags.device) : await observeIdle(flags.observeMs!, target.flops_per_byte);
+      const forest = SlowdownForest.fromJSON(readJson(flags.forest, 'forest', 'E_PREDICTOR'), flags.forest);
+      const device = parseDeviceFeatures(readJson(flags.device, 'device features', 'E_PREDICTOR'), flags.device);
       const slowdown = forest.predictOne(target, device);
       process.stdout.write(flags.json ? JSON.stringify({ slowdown, static: target, device }, null, 2) + '\n' : `${slowdown}\n`);
     });
@@ -116,8 +104,7 @@ interface PredictFlags {
   range?: string;
   batch: number;
   static?: string;
-  device?: string;
-  observeMs?: number;
+  device: string;
   json?: boolean;
 }
 
