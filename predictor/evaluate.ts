@@ -121,6 +121,8 @@ export interface EvalOptions {
   seed: number;
   forest?: Partial<ForestOptions>;
   importanceRepeats?: number;
+  /** Called after each forest tree is grown (for a progress bar). */
+  onTree?: (grown: number, total: number) => void;
 }
 
 /** Trains the forest and the baselines on the train groups and scores them on the test groups. */
@@ -130,7 +132,7 @@ export function evaluateModels(rows: readonly LabeledRow[], options: EvalOptions
   const yTrain = split.train.map((r) => r.y);
   const xTest = split.test.map((r) => r.x);
   const yTest = split.test.map((r) => r.y);
-  const forest = SlowdownForest.train(xTrain, yTrain, { seed: options.seed, ...options.forest });
+  const forest = SlowdownForest.train(xTrain, yTrain, { seed: options.seed, ...options.forest }, options.onTree);
   const linear = LinearBaseline.train(xTrain, yTrain);
   const trainMean = yTrain.reduce((a, b) => a + b, 0) / yTrain.length;
   const score = (p: number[]): Scores => ({ mapePercent: mape(yTest, p), r2: r2(yTest, p) });

@@ -91,7 +91,13 @@ export class SlowdownForest {
    * bounds training time on large datasets. The trees are grown one at a time and joined into one
    * ml-random-forest model, exactly the structure the library's own `toJSON` produces.
    */
-  static train(x: readonly (readonly number[])[], y: readonly number[], options: Partial<ForestOptions> = {}): SlowdownForest {
+  static train(
+    x: readonly (readonly number[])[],
+    y: readonly number[],
+    options: Partial<ForestOptions> = {},
+    /** Called after each tree is grown (for a progress bar). */
+    onTree?: (grown: number, total: number) => void,
+  ): SlowdownForest {
     const o: ForestOptions = { ...DEFAULT_FOREST_OPTIONS, ...options };
     parseOrThrow(OptionsSchema, o, 'forest options');
     checkMatrix(x, y);
@@ -117,6 +123,7 @@ export class SlowdownForest {
       baseModel = (JSON.parse(JSON.stringify(one.toJSON())) as { baseModel: Record<string, unknown> }).baseModel;
       indexes.push((baseModel.indexes as unknown[])[0]);
       estimators.push((baseModel.estimators as unknown[])[0]);
+      onTree?.(t + 1, o.trees);
     }
     const joined = { name: 'RFRegression', selectionMethod: 'mean', baseModel: { ...baseModel, seed: o.seed, nEstimators: o.trees, indexes, estimators } };
     return new SlowdownForest(RandomForestRegression.load(joined as unknown as LoadArg), o, x.length);

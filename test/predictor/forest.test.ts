@@ -43,8 +43,11 @@ describe('slowdown forest', () => {
 
   it('trains deterministically from its seed', () => {
     const small = train.slice(0, 60);
-    const fit = (seed: number): SlowdownForest => SlowdownForest.train(small.map((r) => r.x), small.map((r) => r.y), { trees: 4, maxRowsPerTree: 40, seed });
+    const grown: string[] = [];
+    const fit = (seed: number): SlowdownForest => SlowdownForest.train(small.map((r) => r.x), small.map((r) => r.y), { trees: 4, maxRowsPerTree: 40, seed }, (n, t) => grown.push(`${n}/${t}`));
     const x = test.map((r) => r.x);
+    fit(5);
+    assert.deepEqual(grown, ['1/4', '2/4', '3/4', '4/4']);
     assert.deepEqual(fit(5).predict(x), fit(5).predict(x));
     assert.notDeepEqual(fit(5).predict(x), fit(6).predict(x));
   });

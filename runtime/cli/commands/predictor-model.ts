@@ -5,6 +5,7 @@
 import type { Command } from 'commander';
 import { DynpipeError } from '../../errors.js';
 import { floatOption, intOption } from '../options.js';
+import { progressBar } from '../progress-bar.js';
 import { DEFAULT_FOREST_OPTIONS, SlowdownForest, type ForestOptions } from '../../../predictor/forest.js';
 import { evaluateModels, type EvalReport } from '../../../predictor/evaluate.js';
 import { labeled } from '../../../predictor/dataset.js';
@@ -13,6 +14,7 @@ import { loadModel } from '../../../profile/load-model.js';
 import { modelArgs, readDataset, readJson, writeText } from './predictor-io.js';
 
 interface ForestFlags {
+  progress?: boolean;
   rawTarget?: boolean;
   trees: number;
   maxDepth: number;
@@ -33,6 +35,7 @@ function withForestOptions(cmd: Command): Command {
     .option('--min-node <n>', 'a node with at most this many rows becomes a leaf', intOption(1), d.minNodeSamples)
     .option('--max-rows-per-tree <n>', 'rows each tree samples (bounds training time)', intOption(2), d.maxRowsPerTree)
     .option('--raw-target', 'fit the slowdown itself instead of its logarithm')
+    .option('--progress', 'show a progress bar even when stderr is not a terminal')
     .option('--seed <n>', 'seed for the forest and the split', intOption(0, 2 ** 31 - 1), d.seed);
 }
 
@@ -62,7 +65,9 @@ export function registerModelCommands(predictor: Command): void {
     .requiredOption('--out <json>', 'forest file to write')
     .action((flags: ForestFlags & { data: string; out: string }) => {
       const rows = labeled(readDataset(flags.data));
-      const forest = SlowdownForest.train(rows.map((r) => r.x), rows.map((r) => r.y), forestOptions(flags));
+      const bar = progressBar(flags.trees, 'train', 'trees', Boolean(flags.progress));
+      const forest = SlowdownForest.train(rows.map((r) => r.x), rows.map((r) => r.y), forestOptions(flags), (n) => bar.update(n));
+      bar.stop();
       writeText(flags.out, JSON.stringify(forest.toJSON()) + '\n');
       process.stdout.write(`train: ${flags.trees} trees on ${rows.length} rows from ${new Set(rows.map((r) => r.group)).size} mixes -> ${flags.out}\n`);
     });
@@ -72,7 +77,9 @@ export function registerModelCommands(predictor: Command): void {
     .option('--test-fraction <x>', 'share of the mixes held out', floatOption(0, 1), 0.3)
     .option('--json', 'print the report as JSON')
     .action((flags: ForestFlags & { data: string; testFraction: number; json?: boolean }) => {
-      const report = evaluateModels(labeled(readDataset(flags.data)), { testFraction: flags.testFraction, seed: flags.seed, forest: forestOptions(flags) });
+      const bar = progressBar(flags.trees, 'eval', 'trees', Boolean(flags.progress));
+      const report = evaluateModels(labeled(readDataset(flags.data)), { testFraction: flags.testFraction, seed: flags.seed, forest: forestOptions(flags), onTree: (n) => bar.update(n) });
+      bar.stop();
       if (flags.json) process.stdout.write(JSON.stringify(report, null, 2) + '\n');
       else printReport(report, flags.data);
     });
