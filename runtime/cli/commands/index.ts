@@ -8,6 +8,8 @@ const modules: Array<{ register(program: Command): void }> = [
   await import('./coordinator.js'),
   await import('./plan.js'),
   await import('./profile.js'),
+  await import('./predictor.js'),
+  await import('./interfere.js'),
   await import('./figures.js'),
   await import('./info.js'),
   await import('./models.js'),
