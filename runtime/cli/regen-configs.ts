@@ -30,6 +30,10 @@ function regenerate(configsDir: string): void {
     const path = join(configsDir, model, 'profile.json');
     const profile = parseProfile(readText(path), path);
     for (const ranks of RANKS) for (const [file, maxReplicas] of [['plan.json', undefined], ['straight.json', 1]] as const) {
+      if (maxReplicas === 1 && ranks > profile.blocks.length) {
+        process.stdout.write(`${join(configsDir, model, `ranks=${ranks}`, file)}: skipped, ${profile.blocks.length} blocks cannot fill ${ranks} one-rank stages\n`);
+        continue;
+      }
       const result = planPartition({
         blocks: blocksFromProfile(profile),
         blockNames: profile.blocks.map((b) => b.name),
