@@ -46,7 +46,9 @@ export const ProceedSchema = z.strictObject({ type: z.literal('proceed'), planVe
 /** A rank's answer to repartition: the first microbatch it has not forwarded, and where it holds. */
 export const HoldSchema = z.strictObject({ type: z.literal('hold'), rank: Rank, planVersion: PlanVersion, next: Microbatch, holdAt: Microbatch });
 /** A rank finished the old plan's window at the cut; `checkpoint` names the file it wrote, if any. */
-export const DrainedSchema = z.strictObject({ type: z.literal('drained'), rank: Rank, planVersion: PlanVersion, drainedAtMs: z.number().nonnegative(), checkpoint: z.string().max(300).nullable() });
+export const DrainedSchema = z.strictObject({
+  type: z.literal('drained'), rank: Rank, planVersion: PlanVersion, drainedAtMs: z.number().nonnegative(), weightVersion: Microbatch, checkpoint: z.string().max(300).nullable(),
+});
 /** A rank holds exactly its blocks of the new plan. */
 export const MigratedSchema = z.strictObject({ type: z.literal('migrated'), rank: Rank, planVersion: PlanVersion, sentBytes: z.number().nonnegative(), receivedBytes: z.number().nonnegative(), migrateMs: z.number().nonnegative() });
 export const AdminRepartitionSchema = z.strictObject({ type: z.literal('admin-repartition'), plan: PlanObject });

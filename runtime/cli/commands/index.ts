@@ -9,6 +9,7 @@ const modules: Array<{ register(program: Command): void }> = [
   await import('./profile.js'),
   await import('./schedule.js'),
   await import('./dataset.js'),
+  await import('./repartition.js'),
 ];
 
 export function registerAll(program: Command): void {
