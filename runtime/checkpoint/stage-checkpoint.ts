@@ -43,6 +43,8 @@ const ManifestSchema = z.strictObject({
   plan: z.record(z.string(), z.unknown()),
   /** Job clock (ms) when each rank drained at the cut, by rank: a restart's pause starts there. */
   drained_at_ms: z.array(z.number().nonnegative()),
+  /** Blocks per stage of the plan the job ran before the cut. */
+  previous_partition: z.array(z.number().int().positive()).min(1),
   files: z.array(z.strictObject({ file: z.string().regex(/^rank-\d+\.tensors$/), rank: z.number().int().nonnegative(), blocks: z.array(z.number().int().nonnegative()) })).min(1),
 });
 
@@ -52,6 +54,7 @@ export interface CheckpointManifest {
   planVersion: number;
   plan: Plan;
   drainedAtMs: number[];
+  previousPartition: number[];
   files: Array<{ file: string; rank: number; blocks: number[] }>;
 }
 
@@ -81,7 +84,7 @@ export async function writeRankState(dir: string, rank: number, entries: Readonl
 export async function writeManifest(dir: string, m: CheckpointManifest): Promise<void> {
   const value = {
     format: 'dynpipe-checkpoint', version: 1, cut_microbatch: m.cutMicrobatch, weight_version: m.weightVersion,
-    plan_version: m.planVersion, plan: m.plan, drained_at_ms: m.drainedAtMs, files: m.files,
+    plan_version: m.planVersion, plan: m.plan, drained_at_ms: m.drainedAtMs, previous_partition: m.previousPartition, files: m.files,
   };
   await atomicWrite(join(dir, MANIFEST_FILE), JSON.stringify(value, null, 2) + '\n');
 }
@@ -110,7 +113,7 @@ export async function readManifest(dir: string): Promise<CheckpointManifest> {
   const m = r.data;
   return {
     cutMicrobatch: m.cut_microbatch, weightVersion: m.weight_version, planVersion: m.plan_version,
-    plan: validatePlan(m.plan, `${path}: plan`), drainedAtMs: m.drained_at_ms, files: m.files,
+    plan: validatePlan(m.plan, `${path}: plan`), drainedAtMs: m.drained_at_ms, previousPartition: m.previous_partition, files: m.files,
   };
 }
 

@@ -26,7 +26,7 @@ describe('stage checkpoint', () => {
     await writeRankState(dir, 2, new Map([[paramEntry('1.w'), t(5)], [paramEntry('2.w'), t(7)]]), { blocks: [1, 2] });
     await assert.rejects(readManifest(dir), (e: unknown) => isDynpipeError(e, 'E_CHECKPOINT') && /incomplete: no manifest\.json/.test(e.message));
     await writeManifest(dir, {
-      cutMicrobatch: 10, weightVersion: 10, planVersion: 2, plan: PLAN, drainedAtMs: [1, 2, 3],
+      cutMicrobatch: 10, weightVersion: 10, planVersion: 2, plan: PLAN, drainedAtMs: [1, 2, 3], previousPartition: [2, 1],
       files: [{ file: 'rank-0.tensors', rank: 0, blocks: [0] }, { file: 'rank-1.tensors', rank: 1, blocks: [1, 2] }, { file: 'rank-2.tensors', rank: 2, blocks: [1, 2] }],
     });
     const m = await readManifest(dir);
@@ -46,7 +46,7 @@ describe('stage checkpoint', () => {
     const bytes = readFileSync(file);
     bytes[bytes.length - 3] ^= 0xff;
     writeFileSync(file, bytes);
-    await writeManifest(dir, { cutMicrobatch: 1, weightVersion: 1, planVersion: 1, plan: PLAN, drainedAtMs: [0], files: [{ file: 'rank-0.tensors', rank: 0, blocks: [0] }] });
+    await writeManifest(dir, { cutMicrobatch: 1, weightVersion: 1, planVersion: 1, plan: PLAN, drainedAtMs: [0], previousPartition: [1, 2], files: [{ file: 'rank-0.tensors', rank: 0, blocks: [0] }] });
     await assert.rejects(readBlockEntries(dir, await readManifest(dir), [0], 0), (e: unknown) => isDynpipeError(e, 'E_CHECKPOINT') && e.message.includes('rank-0.tensors'));
     writeFileSync(join(dir, 'manifest.json'), JSON.stringify({ format: 'dynpipe-checkpoint', version: 1 }));
     await assert.rejects(readManifest(dir), (e: unknown) => isDynpipeError(e, 'E_CHECKPOINT') && /manifest\.json: cut_microbatch/.test(e.message));
