@@ -54,8 +54,8 @@ export interface ExecutorOptions {
   recvTimeoutMs: number;
   /** Called once per microbatch after its backward (and the step that followed it, if any). */
   onMicrobatch(t: MicrobatchTiming): void;
-  /** TEST/BENCH HOOK (bench-slowdown.ts): the compute slowdown factor to emulate right now. */
-  slowdown?: () => number;
+  /** TEST/BENCH HOOK (bench-slowdown.ts): the compute slowdown factor to emulate for microbatch `mb` now. */
+  slowdown?: (mb: number) => number;
 }
 
 type Async = Promise<void> | void;
@@ -212,13 +212,13 @@ export class StageExecutor {
       y.dispose();
     }
     x.dispose();
-    await this.emulateSlowdown(t0);
+    await this.emulateSlowdown(i.mb, t0);
     t.forwardMs += performance.now() - t0;
   }
 
-  /** The bench hook: stretches a compute that started at t0 to `slowdown()` times its length. */
-  private async emulateSlowdown(t0: number): Promise<void> {
-    const factor = this.o.slowdown?.() ?? 1;
+  /** The bench hook: stretches a compute of `mb` that started at t0 to `slowdown(mb)` times its length. */
+  private async emulateSlowdown(mb: number, t0: number): Promise<void> {
+    const factor = this.o.slowdown?.(mb) ?? 1;
     if (factor > 1) await sleep((factor - 1) * (performance.now() - t0));
   }
 
@@ -243,7 +243,7 @@ export class StageExecutor {
     dy?.dispose();
     if (dx && this.o.topology.stage > 0) this.dxs.set(i.mb, (await dx.data()) as Float32Array);
     dx?.dispose();
-    await this.emulateSlowdown(t0);
+    await this.emulateSlowdown(i.mb, t0);
     t.backwardMs += performance.now() - t0;
     this.flushTiming();
     this.lastBackward = t;

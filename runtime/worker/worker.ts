@@ -157,7 +157,7 @@ export async function runWorker(cfg: WorkerConfig): Promise<void> {
       rank, model, plane, control, endpoints, clock, timeoutMs: cfg.migrationTimeoutMs, checkpointDir: cfg.checkpointDir, dumpDir: cfg.dumpDir, afterEntrySent: cfg.afterEntrySent,
     };
     const slow = cfg.benchSlow;
-    const slowdown = slow && slow.length > 0 ? () => slowFactor(slow, rank, clock()) : undefined;
+    const slowdown = slow && slow.length > 0 ? (mb: number) => slowFactor(slow, rank, clock(), mb) : undefined;
 
     if (manifest && cfg.restarted) {
       await dumpState(ctx, live, planVersion);
