@@ -13,6 +13,7 @@ fi
 need=()
 dpkg -s dataset-fashion-mnist >/dev/null 2>&1 || need+=(dataset-fashion-mnist)
 dpkg -s libvulkan1 >/dev/null 2>&1 || need+=(libvulkan1)
+dpkg -s fonts-dejavu-core >/dev/null 2>&1 || need+=(fonts-dejavu-core)
 mesa=$(dpkg-query -W -f='${Version}' mesa-vulkan-drivers 2>/dev/null || true)
 [[ $mesa == 2[5-9].* ]] || need+=(mesa-vulkan-drivers)
 if (( ${#need[@]} )); then

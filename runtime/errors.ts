@@ -7,6 +7,7 @@ export type ErrorCode =
   | 'E_PLAN_INVALID' // plan file fails validation
   | 'E_PLAN_INFEASIBLE' // no partition satisfies the constraints
   | 'E_PROFILE_PARSE' // profile or graph.txt malformed
+  | 'E_LOG_PARSE' // per-rank CSV log or run summary malformed or inconsistent
   | 'E_DATA' // dataset missing, truncated or of the wrong format
   | 'E_BACKEND' // requested compute backend unavailable
   | 'E_MODEL' // unknown model or bad model arguments

@@ -12,23 +12,19 @@ import * as tf from '@tensorflow/tfjs-core';
 import { DynpipeError } from '../errors.js';
 import { adapterLabel, softwareRenderer } from './adapter.js';
 import { AUTO_ORDER, pickAuto, type BackendProbe, type ConcreteBackend } from './auto.js';
+import type { BackendName, BackendOptions } from './options.js';
 import { loadTfjsNode } from './native.js';
 import { registerOwnKernels } from './register.js';
 import { activateWasm, wasmDetail } from './wasm.js';
-import { activateWebGpu, probeWebGpu, releaseWebGpu, shutdownWebGpu, type WebGpuOptions } from './webgpu.js';
+import { activateWebGpu, probeWebGpu, releaseWebGpu, shutdownWebGpu } from './webgpu.js';
 
 export type { ConcreteBackend } from './auto.js';
-export type BackendName = 'auto' | ConcreteBackend;
-export const BACKEND_NAMES: readonly BackendName[] = ['auto', ...AUTO_ORDER];
+export { BACKEND_NAMES, backendOptionsFromEnv, isBackendName, parseBackendName, type BackendName, type BackendOptions } from './options.js';
 
 export interface BackendChoice {
   name: ConcreteBackend;
   reason: string;
   device: string;
-}
-
-export interface BackendOptions {
-  readonly webgpu?: WebGpuOptions;
 }
 
 /** One line of `dynpipe info`: whether a backend can run here, and what it would run on (or why not). */
@@ -40,26 +36,6 @@ export const INSTALL_HINTS: Readonly<Record<ConcreteBackend, string>> = {
   wasm: 'reinstall @tensorflow/tfjs-backend-wasm (its .wasm files must sit next to its dist/)',
   cpu: 'reinstall @tensorflow/tfjs',
 };
-
-/** Dawn's native APIs and their aliases, as its `backend=` flag accepts them. */
-const DAWN_BACKENDS = ['null', 'webgpu', 'd3d11', 'd3d12', 'd3d', 'metal', 'vulkan', 'vk', 'opengl', 'gl', 'opengles', 'gles'];
-
-export function isBackendName(s: string): s is BackendName {
-  return (BACKEND_NAMES as readonly string[]).includes(s);
-}
-
-/**
- * WebGPU adapter choice from the environment: DYNPIPE_WEBGPU_ADAPTER (text the adapter's device
- * name must contain) and DYNPIPE_WEBGPU_BACKEND (Dawn's native API, e.g. vulkan). Empty = unset.
- */
-export function backendOptionsFromEnv(env: Readonly<Record<string, string | undefined>>): BackendOptions {
-  const adapter = env.DYNPIPE_WEBGPU_ADAPTER?.trim() || undefined;
-  const dawnBackend = env.DYNPIPE_WEBGPU_BACKEND?.trim().toLowerCase() || undefined;
-  if (dawnBackend !== undefined && !DAWN_BACKENDS.includes(dawnBackend)) {
-    throw new DynpipeError('E_USAGE', `DYNPIPE_WEBGPU_BACKEND: expected one of ${DAWN_BACKENDS.join(', ')}, got '${env.DYNPIPE_WEBGPU_BACKEND}'`);
-  }
-  return { webgpu: { adapter, dawnBackend } };
-}
 
 function quietTfjs(): void {
   tf.env().set('PROD', true);

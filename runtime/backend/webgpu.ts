@@ -3,8 +3,9 @@
  *
  * Dawn's `create(flags)` makes a GPU instance; we expose it as `navigator.gpu`, where
  * tfjs-backend-webgpu looks for it. Adapter choice on multi-GPU hosts goes through two Dawn
- * flags: `adapter=<text>` keeps the first adapter whose device name contains <text>, and
- * `backend=<vulkan|...>` picks the native API. Dawn's bindings offer no index: identical GPUs
+ * flags: `adapter=<text>` keeps the first adapter whose native device name contains <text> (the
+ * name Dawn lists when nothing matches, e.g. 'llvmpipe (LLVM 15.0.6, 256 bits)', not the
+ * sanitised GPUAdapterInfo.device), and `backend=<vulkan|...>` picks the native API. Dawn's bindings offer no index: identical GPUs
  * share a name, so to pin one of several identical GPUs restrict what the driver exposes to the
  * process instead (for Vulkan: the Mesa device-select layer's MESA_VK_DEVICE_SELECT, or
  * VK_ICD_FILENAMES; per-process CUDA_VISIBLE_DEVICES does not apply to Vulkan).
@@ -79,10 +80,19 @@ function summarize(adapter: GPUAdapter): AdapterSummary {
   };
 }
 
-/** Dawn's multi-line "no adapter ... Available adapters: ..." rejection, as one line. */
-function oneLine(e: unknown): string {
-  const text = e instanceof Error ? e.message : String(e);
-  return text.split('\n').map((l) => l.trim().replace(/^\* /, '')).filter((l) => l !== '').join('; ');
+/**
+ * Dawn's rejection, or our own "none found" (e.g. "no suitable backends found\nAvailable adapters:\n * backend: 'vulkan', name: ...")
+ * as one line that names our filter and the adapters there are.
+ */
+function rejectionLine(e: unknown, options: WebGpuOptions): string {
+  const lines = (e instanceof Error ? e.message : String(e)).split('\n').map((l) => l.trim()).filter((l) => l !== '');
+  const available = lines.filter((l) => l.startsWith('* ')).map((l) => l.slice(2));
+  const filters = [
+    options.adapter === undefined ? '' : `whose name contains '${options.adapter}'`,
+    options.dawnBackend === undefined ? '' : `on Dawn backend '${options.dawnBackend}'`,
+  ].filter((f) => f !== '');
+  const head = filters.length > 0 ? `no WebGPU adapter ${filters.join(' ')}` : (lines[0] ?? 'WebGPU adapter request failed');
+  return available.length > 0 ? `${head} (available: ${available.join('; ')})` : head;
 }
 
 async function requestAdapter(options: WebGpuOptions): Promise<GPUAdapter | null> {
@@ -94,10 +104,10 @@ async function requestAdapter(options: WebGpuOptions): Promise<GPUAdapter | null
 export async function probeWebGpu(options: WebGpuOptions = {}): Promise<WebGpuProbe> {
   try {
     const adapter = await requestAdapter(options);
-    if (adapter === null) return { found: false, why: 'no WebGPU adapter found' };
+    if (adapter === null) return { found: false, why: rejectionLine(new Error('no WebGPU adapter found'), options) };
     return { found: true, adapter: summarize(adapter) };
   } catch (e) {
-    return { found: false, why: oneLine(e) };
+    return { found: false, why: rejectionLine(e, options) };
   }
 }
 

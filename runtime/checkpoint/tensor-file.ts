@@ -4,7 +4,7 @@
  * detected on read (E_CHECKPOINT naming the file), never silently loaded.
  */
 import { createHash } from 'node:crypto';
-import { Packr } from 'msgpackr';
+import { decode as msgpackDecode, encode as msgpackEncode } from '@msgpack/msgpack';
 import { DynpipeError } from '../errors.js';
 
 export interface HostTensor {
@@ -14,23 +14,23 @@ export interface HostTensor {
 }
 
 const FORMAT = 'dynpipe-tensors';
-const packr = new Packr({ useRecords: false, moreTypes: false });
 
 export function encodeTensors(tensors: ReadonlyMap<string, HostTensor>, meta: Record<string, unknown> = {}): Buffer {
   const entries: Record<string, { shape: number[]; dtype: string; bytes: Uint8Array }> = {};
   for (const [name, t] of [...tensors].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
     entries[name] = { shape: t.shape, dtype: t.dtype, bytes: new Uint8Array(t.data.buffer, t.data.byteOffset, t.data.byteLength) };
   }
-  const payload = packr.pack({ meta, entries });
+  const payload = msgpackEncode({ meta, entries });
   const sha256 = createHash('sha256').update(payload).digest('hex');
-  return packr.pack({ format: FORMAT, version: 1, sha256, payload });
+  const file = msgpackEncode({ format: FORMAT, version: 1, sha256, payload });
+  return Buffer.from(file.buffer, file.byteOffset, file.byteLength);
 }
 
 export function decodeTensors(buf: Uint8Array, source: string): { tensors: Map<string, HostTensor>; meta: Record<string, unknown> } {
   const bad = (what: string) => new DynpipeError('E_CHECKPOINT', `${source}: ${what}`);
   let outer: unknown;
   try {
-    outer = packr.unpack(buf);
+    outer = msgpackDecode(buf);
   } catch {
     throw bad('not a dynpipe tensor file (cannot decode)');
   }
@@ -39,7 +39,7 @@ export function decodeTensors(buf: Uint8Array, source: string): { tensors: Map<s
   if (o.version !== 1) throw bad(`unsupported version ${String(o.version)}`);
   if (!(o.payload instanceof Uint8Array) || typeof o.sha256 !== 'string') throw bad('missing payload');
   if (createHash('sha256').update(o.payload).digest('hex') !== o.sha256) throw bad('checksum mismatch (file is corrupt)');
-  const inner = packr.unpack(o.payload) as { meta?: Record<string, unknown>; entries?: Record<string, { shape: number[]; dtype: string; bytes: Uint8Array }> };
+  const inner = msgpackDecode(o.payload) as { meta?: Record<string, unknown>; entries?: Record<string, { shape: number[]; dtype: string; bytes: Uint8Array }> };
   const tensors = new Map<string, HostTensor>();
   for (const [name, e] of Object.entries(inner.entries ?? {})) {
     const n = e.shape.reduce((a, b) => a * b, 1);

@@ -31,7 +31,10 @@ export interface LaunchOptions {
   heartbeatTimeoutMs: number;
   /** Grace period between SIGTERM and SIGKILL for workers still running after a failure. */
   killGraceMs: number;
-  mode: Mode;
+  /** CPU list per rank for `taskset -c` (e.g. ['0', '1-2']); pins each worker to its cores. */
+  cpuSets?: readonly string[];
+  /** How the plan may change (default pipedream: never). */
+  mode?: Mode;
   /** The coordinator's port on 127.0.0.1 (0 = any free port). */
   masterPort?: number;
   /** Start from this complete checkpoint: cut microbatch and plan version as its manifest says. */
@@ -46,10 +49,14 @@ export interface LaunchOptions {
   say(line: string): void;
 }
 
+/** Lines native libraries print on every start that say nothing to a user (Dawn's limit notes). */
+const NOISE = /^Warning: maxDynamic\w+ artificially reduced/;
+
 const CLI = fileURLToPath(new URL('../cli/dynpipe.js', import.meta.url));
 
 export async function launchLocal(o: LaunchOptions): Promise<RunSummary> {
   const n = worldSize(o.plan);
+  const mode = o.mode ?? 'pipedream';
   const jobStartMs = Math.round(epochNowMs());
   let children: ChildProcess[] = [];
   let finished = false;
@@ -61,15 +68,19 @@ export async function launchLocal(o: LaunchOptions): Promise<RunSummary> {
     for (let rank = 0; rank < n; rank++) {
       const args = [
         CLI, 'worker', '--rank', String(rank), '--local-rank', String(rank), '--world-size', String(n),
-        '--master-addr', '127.0.0.1', '--master-port', port, '--config-path', planPath, '--mode', o.mode, '--job-start-ms', String(jobStartMs),
+        '--master-addr', '127.0.0.1', '--master-port', port, '--config-path', planPath, '--mode', mode, '--job-start-ms', String(jobStartMs),
         '--num-minibatches', String(o.numMinibatches), '--transport', 'ipc', '--job-id', jobId, ...o.workerArgs, ...extra,
       ];
       if (o.changes) args.push('--migration-timeout-ms', String(o.changes.timeoutMs));
       if (o.changes?.checkpointDir) args.push('--checkpoint-dir', o.changes.checkpointDir);
-      const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...o.workerEnv } });
+      const cpus = o.cpuSets?.[rank];
+      const options = { stdio: ['ignore', 'pipe', 'pipe'] as ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...o.workerEnv } };
+      const child = cpus === undefined ? spawn(process.execPath, args, options) : spawn('taskset', ['-c', cpus, process.execPath, ...args], options);
       children.push(child);
       for (const stream of [child.stdout!, child.stderr!]) {
-        createInterface({ input: stream }).on('line', (line) => o.say(`[rank ${rank}] ${line}`));
+        createInterface({ input: stream }).on('line', (line) => {
+          if (!NOISE.test(line)) o.say(`[rank ${rank}] ${line}`);
+        });
       }
       child.on('exit', (code, signal) => {
         if (finished || code === 0) return;
@@ -99,7 +110,7 @@ export async function launchLocal(o: LaunchOptions): Promise<RunSummary> {
     planVersion: o.resume?.planVersion,
     rendezvousTimeoutMs: o.rendezvousTimeoutMs,
     heartbeatTimeoutMs: o.heartbeatTimeoutMs,
-    changes: o.mode === 'pipedream' || !o.changes ? undefined : { ...o.changes, kind: o.mode === 'dynpipe-re' ? 'restart' : 'live', restart: (r) => restart(r, port) },
+    changes: mode === 'pipedream' || !o.changes ? undefined : { ...o.changes, kind: mode === 'dynpipe-re' ? 'restart' : 'live', restart: (r) => restart(r, port) },
     onStats: o.onStats,
     say: o.say,
     now: jobClock(jobStartMs),

@@ -115,8 +115,9 @@ export function gelu(x: tf.Tensor): tf.Tensor {
   return tf.mul(tf.mul(x, 0.5), tf.add(tf.tanh(inner), 1));
 }
 
+/** 2x2 max pool, stride 2, 'same' padding (output ceil(h/2) x ceil(w/2)). */
 export function maxPool2(x: tf.Tensor): tf.Tensor {
-  return tf.maxPool(x as tf.Tensor4D, 2, 2, 'valid');
+  return tf.maxPool(x as tf.Tensor4D, 2, 2, 'same');
 }
 
 /** Merges buffer updates from several norm layers into one record. */

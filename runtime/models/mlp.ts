@@ -1,33 +1,14 @@
 /** mlp: flatten + `layers` hidden dense+ReLU blocks + a dense head. Blocks: fc1..fcL, head. */
-import * as tf from '@tensorflow/tfjs';
 import type { Block, ModelSpec } from './block.js';
 import { resolveArgs, type ArgValue } from './args.js';
 import { imageArgSpecs } from './image-args.js';
-import { bias, dense, denseWeight, elements } from './layers.js';
+import { denseBlock } from './basic-blocks.js';
 
 export const MLP_ARGS = {
   ...imageArgSpecs(28, 28, 1, 10),
   hidden: { kind: 'int', default: 128, min: 1 },
   layers: { kind: 'int', default: 2, min: 0 },
 } as const;
-
-/** A dense layer block; the first one flattens its image input, hidden ones end in ReLU. */
-function denseBlock(name: string, inputShape: number[], fanOut: number, relu: boolean): Block {
-  const fanIn = elements(inputShape);
-  return {
-    name,
-    kind: relu ? 'dense' : 'head',
-    inputShape,
-    inputDtype: 'float32',
-    outputShape: [fanOut],
-    params: [denseWeight('w', fanIn, fanOut), bias('b', fanOut)],
-    flops: 2 * fanIn * fanOut + fanOut * (relu ? 2 : 1),
-    apply(p, x) {
-      const y = dense(tf.reshape(x, [-1, fanIn]), p.w, p.b);
-      return { y: relu ? tf.relu(y) : y };
-    },
-  };
-}
 
 export function buildMlp(given?: Readonly<Record<string, ArgValue>>): ModelSpec {
   const args = resolveArgs('mlp', MLP_ARGS, given);

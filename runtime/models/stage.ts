@@ -36,7 +36,8 @@ export interface ForwardResult {
 }
 
 export interface LossResult {
-  loss: number;
+  /** The mean loss (caller owns it; read it with `await loss.data()`: webgpu in Node has no sync reads). */
+  loss: tf.Scalar;
   logits: tf.Tensor;
   pending: PendingBackward;
   bufferUpdates: StageParams;
@@ -115,10 +116,8 @@ export class StageModule {
       const { y, updates } = this.run(params, x, opts.training);
       return { loss: lossOf(y, labels), logits: y, updates };
     });
-    const loss = result.loss.dataSync()[0];
     const pending = this.recording(tape, result.loss, true, x, params);
-    result.loss.dispose();
-    return { loss, logits: result.logits, pending, bufferUpdates: new Map(Object.entries(result.updates)) };
+    return { loss: result.loss, logits: result.logits, pending, bufferUpdates: new Map(Object.entries(result.updates)) };
   }
 
   /** Inference: no recording, batch norm on running statistics. */
@@ -142,7 +141,7 @@ export class StageModule {
     try {
       const g = pending.tape.backprop(pending.y, xs, seed);
       const grads: StageParams = new Map();
-      pending.params.forEach(([key, t], i) => grads.set(key, g[i] ?? tf.zerosLike(t)));
+      pending.params.forEach(([key, t], i) => grads.set(key, g[i] ?? tf.zeros([...t.shape])));
       const dx = pending.x === null ? null : g[xs.length - 1] ?? tf.zeros([...pending.x.shape]);
       return { dx, grads };
     } finally {

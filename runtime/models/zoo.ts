@@ -7,12 +7,18 @@ import type { ArgValue } from './args.js';
 import { DynpipeError } from '../errors.js';
 import { buildMlp } from './mlp.js';
 import { buildTinyCnn } from './tinycnn.js';
+import { buildVgg16 } from './vgg16.js';
+import { buildResnet50 } from './resnet50.js';
+import { buildBert } from './bert.js';
 
 type Builder = (args?: Readonly<Record<string, ArgValue>>) => ModelSpec;
 
 const BUILDERS: Readonly<Record<string, Builder>> = {
   mlp: buildMlp,
   tinycnn: buildTinyCnn,
+  vgg16: buildVgg16,
+  resnet50: buildResnet50,
+  bert: buildBert,
 };
 
 export function modelNames(): string[] {

@@ -16,7 +16,7 @@ export interface EvalResult {
   samples: number;
 }
 
-export function evaluateModel(model: ModelSpec, params: StageParams, ds: Dataset, batchSize = 256): EvalResult {
+export async function evaluateModel(model: ModelSpec, params: StageParams, ds: Dataset, batchSize = 256): Promise<EvalResult> {
   const stage = new StageModule(model, [0, model.blocks.length]);
   const lossOf = lossFunction(model.loss);
   let lossSum = 0;
@@ -26,14 +26,16 @@ export function evaluateModel(model: ModelSpec, params: StageParams, ds: Dataset
     const n = Math.min(batchSize, ds.size - start);
     const indices = Array.from({ length: n }, (_, i) => start + i);
     const { x, y } = batchTensors(ds, indices);
-    const [l, c, k] = tf.tidy(() => {
+    const packed = tf.tidy(() => {
       const logits = stage.predict(params, x);
       const loss = lossOf(logits, y);
       const predicted = logits.argMax(-1);
       const valid = y.greaterEqual(0);
       const hits = predicted.equal(y).logicalAnd(valid).sum();
-      return [loss.dataSync()[0], hits.dataSync()[0], valid.sum().dataSync()[0]];
+      return tf.stack([loss, hits.cast('float32'), valid.sum().cast('float32')]);
     });
+    const [l, c, k] = await packed.data();
+    packed.dispose();
     x.dispose();
     y.dispose();
     lossSum += l * n;

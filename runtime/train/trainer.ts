@@ -86,8 +86,10 @@ export async function trainModel(o: TrainOptions): Promise<TrainResult> {
       const ts = now();
       const { x, y } = batchTensors(o.train, batchIndices({ ...order, epoch, iteration }));
       const tf0 = now();
-      const { loss, logits, pending, bufferUpdates } = stage.forwardLoss(params, x, y, { training: true });
+      const { loss: lossTensor, logits, pending, bufferUpdates } = stage.forwardLoss(params, x, y, { training: true });
       logits.dispose();
+      const loss = (await lossTensor.data())[0];
+      lossTensor.dispose();
       const tb0 = now();
       const { dx, grads } = stage.backward(pending, null);
       dx?.dispose();
@@ -110,7 +112,7 @@ export async function trainModel(o: TrainOptions): Promise<TrainResult> {
       if (step % 16 === 0) await tf.nextFrame();
     }
     const report: EpochReport = { epoch, meanLoss: count ? sum / count : NaN, steps: count, ms: now() - t0 };
-    if (o.test) report.test = evaluateModel(o.model, params, o.test);
+    if (o.test) report.test = await evaluateModel(o.model, params, o.test);
     epochs.push(report);
     o.onEpoch?.(report);
   }

@@ -9,7 +9,7 @@
  * builds the typed array over the received bytes when they are 4-byte aligned and copies otherwise.
  * `decodeMessage` trusts nothing: any fault, however the bytes look, is a DynpipeError('E_MESSAGE').
  */
-import { Packr, Unpackr } from 'msgpackr';
+import { decode as msgpackDecode, encode as msgpackEncode } from '@msgpack/msgpack';
 import { DynpipeError } from '../errors.js';
 import { BYTES_PER_ELEMENT, type WireTensor, checkedTensor, elementCount, isWireDtype } from './tensor.js';
 
@@ -60,8 +60,6 @@ export function maxFrameBytes(limits: CodecLimits): number {
   return Math.max(limits.maxHeaderBytes, limits.maxElements * BYTES_PER_ELEMENT);
 }
 
-const packr = new Packr({ useRecords: false, moreTypes: false });
-const unpackr = new Unpackr({ useRecords: false, mapsAsObjects: true });
 
 const HEADER_KEYS = new Set(['v', 'kind', 'mb', 'tag', 'fromRank', 'toRank', 'planVersion', 'dtype', 'shape', 'extra']);
 
@@ -73,8 +71,8 @@ export function encodeMessage(header: MessageHeader, tensor: WireTensor): [Buffe
   const { kind, mb, tag, fromRank, toRank, planVersion, extra } = header;
   const wire: Record<string, unknown> = { v: PROTOCOL_VERSION, kind, mb, tag, fromRank, toRank, planVersion, dtype: tensor.dtype, shape: tensor.shape };
   if (extra !== undefined) wire.extra = extra;
-  // msgpackr hands out slices of a reused scratch buffer; copy so ZeroMQ may keep the frame.
-  const head = Buffer.from(packr.pack(wire));
+  const encoded = msgpackEncode(wire);
+  const head = Buffer.from(encoded.buffer, encoded.byteOffset, encoded.byteLength);
   const { data } = tensor;
   return [head, Buffer.from(data.buffer, data.byteOffset, data.byteLength)];
 }
@@ -86,7 +84,7 @@ export function decodeMessage(frames: readonly Buffer[], limits: CodecLimits = D
   if (headFrame.byteLength > limits.maxHeaderBytes) fail(`header of ${headFrame.byteLength} bytes exceeds the limit of ${limits.maxHeaderBytes}`);
   let raw: unknown;
   try {
-    raw = unpackr.unpack(headFrame);
+    raw = msgpackDecode(headFrame);
   } catch (e) {
     fail(`header is not msgpack (${firstLine(e)})`);
   }

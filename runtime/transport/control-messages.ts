@@ -8,7 +8,7 @@
  *                                    rank -> coordinator hold, drained, migrated
  *   admin client (dynpipe repartition) -> coordinator: admin-repartition; coordinator -> admin: admin-reply
  */
-import { Packr, Unpackr } from 'msgpackr';
+import { decode as msgpackDecode, encode as msgpackEncode } from '@msgpack/msgpack';
 import { z } from 'zod';
 import { DynpipeError } from '../errors.js';
 import { parseEndpoint } from './endpoints.js';
@@ -78,14 +78,13 @@ export const ADMIN_MESSAGE_TYPES: readonly ControlType[] = ['admin-repartition']
 /** Routing identity of an admin client: `admin-` and 1-16 of [a-z0-9]; never a rank number. */
 export const ADMIN_IDENTITY = /^admin-[a-z0-9]{1,16}$/;
 
-const packr = new Packr({ useRecords: false, moreTypes: false });
-const unpackr = new Unpackr({ useRecords: false, mapsAsObjects: true });
 
 /** One frame for `message`; throws E_MESSAGE if it does not satisfy its schema. */
 export function encodeControl(message: ControlMessage): Buffer {
   const checked = ControlMessageSchema.safeParse(message);
   if (!checked.success) throw new DynpipeError('E_MESSAGE', `cannot send control message: ${issueText(checked.error)}`);
-  return Buffer.from(packr.pack({ v: CONTROL_PROTOCOL_VERSION, ...checked.data }));
+  const encoded = msgpackEncode({ v: CONTROL_PROTOCOL_VERSION, ...checked.data });
+  return Buffer.from(encoded.buffer, encoded.byteOffset, encoded.byteLength);
 }
 
 /** Parses and validates one control frame; throws DynpipeError('E_MESSAGE', what is wrong). */
@@ -93,7 +92,7 @@ export function decodeControl(frame: Buffer): ControlMessage {
   if (frame.byteLength > MAX_CONTROL_BYTES) throw bad(`control message of ${frame.byteLength} bytes exceeds ${MAX_CONTROL_BYTES}`);
   let raw: unknown;
   try {
-    raw = unpackr.unpack(frame);
+    raw = msgpackDecode(frame);
   } catch (e) {
     throw bad(`control message is not msgpack (${(e instanceof Error ? e.message : String(e)).split('\n')[0].slice(0, 80)})`);
   }

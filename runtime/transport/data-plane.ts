@@ -15,12 +15,14 @@
  *  - A message that fails to decode, is addressed to another rank, carries another plan version,
  *    repeats a key, or fails the `expect` check for its kind is reported via `onReject`, counted in
  *    `stats.rejected` and dropped; the data plane keeps working.
- *  - Every wait has a deadline: E_PEER_TIMEOUT names this rank, the kind, micro-batch, peer and wait.
+ *  - Every wait has a deadline: E_PEER_TIMEOUT names this rank, the kind, micro-batch (all-reduce:
+ *    step), peer and time waited.
  *  - close() is idempotent, drops unsent messages (linger 0) and fails pending calls.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import * as zmq from 'zeromq';
 import { DynpipeError } from '../errors.js';
+import { checkIndex, checkTimeout } from './checks.js';
 import { type CodecLimits, DEFAULT_CODEC_LIMITS, type ExtraValue, type Message, type MessageKind, decodeMessage, encodeMessage, maxFrameBytes } from './codec.js';
 import { checkBindAddress, claimIpcPath, parseEndpoint, releaseIpcPath } from './endpoints.js';
 import { type MatchKey, Mailbox, matchKeyString } from './mailbox.js';
@@ -46,6 +48,8 @@ export interface DataPlaneOptions {
   /** ZeroMQ high-water marks, in messages (default 8 each). */
   sendHighWaterMark?: number;
   receiveHighWaterMark?: number;
+  /** Kernel socket buffer (SO_SNDBUF/SO_RCVBUF) in bytes for every socket; default: the OS's. */
+  socketBufferBytes?: number;
   /** Deadline of send() when the call names none (default 60 s). */
   sendTimeoutMs?: number;
   limits?: Partial<CodecLimits>;
@@ -91,6 +95,8 @@ export class DataPlane {
   private sendDelay: SendDelay;
   private readLoop: Promise<void> = Promise.resolve();
   private closed = false;
+  /** Set if the receive socket fails other than by close(): no message can arrive any more. */
+  private broken: DynpipeError | undefined;
   private counts = { sent: 0, received: 0, rejected: 0 };
 
   private constructor(
@@ -98,28 +104,33 @@ export class DataPlane {
     private readonly pull: zmq.Pull,
     /** The bound address with any ephemeral port resolved: what peers connect to. */
     readonly endpoint: string,
+    mailbox: Mailbox<Message>,
   ) {
     this.version = opts.planVersion;
     this.sendDelay = opts.sendDelay ?? noDelay;
     this.limits = { ...DEFAULT_CODEC_LIMITS, ...opts.limits };
-    this.mailbox = new Mailbox(opts.mailboxCapacity ?? 64, opts.dedupWindow ?? 4096);
+    this.mailbox = mailbox;
   }
 
   /** Binds the receive socket and starts reading. Throws E_USAGE on a bad address or options. */
   static async open(opts: DataPlaneOptions): Promise<DataPlane> {
     checkIndex(opts.rank, 'rank');
     checkIndex(opts.planVersion, 'plan version');
+    for (const key of ['sendHighWaterMark', 'receiveHighWaterMark', 'socketBufferBytes'] as const) {
+      if (opts[key] !== undefined) checkIndex(opts[key], key);
+    }
+    const mailbox = new Mailbox<Message>(opts.mailboxCapacity ?? 64, opts.dedupWindow ?? 4096);
     checkBindAddress(opts.bindAddress, opts.allowAllInterfaces);
     await claimIpcPath(opts.bindAddress);
     const limits = { ...DEFAULT_CODEC_LIMITS, ...opts.limits };
-    const pull = new zmq.Pull({ receiveHighWaterMark: opts.receiveHighWaterMark ?? 8, linger: 0, maxMessageSize: maxFrameBytes(limits) });
+    const pull = new zmq.Pull({ receiveHighWaterMark: opts.receiveHighWaterMark ?? 8, linger: 0, maxMessageSize: maxFrameBytes(limits), receiveBufferSize: opts.socketBufferBytes ?? -1 });
     try {
       await pull.bind(opts.bindAddress);
     } catch (e) {
       pull.close();
       throw new DynpipeError('E_USAGE', `rank ${opts.rank}: cannot bind '${opts.bindAddress}': ${(e as Error).message}`, { cause: e });
     }
-    const plane = new DataPlane(opts, pull, pull.lastEndpoint ?? opts.bindAddress);
+    const plane = new DataPlane(opts, pull, pull.lastEndpoint ?? opts.bindAddress, mailbox);
     plane.readLoop = plane.read();
     return plane;
   }
@@ -146,7 +157,7 @@ export class DataPlane {
       if (known.endpoint === endpoint) return;
       throw new DynpipeError('E_USAGE', `rank ${this.rank}: rank ${rank} is already connected at '${known.endpoint}', not '${endpoint}'`);
     }
-    const socket = new zmq.Push({ sendHighWaterMark: this.opts.sendHighWaterMark ?? 8, linger: 0 });
+    const socket = new zmq.Push({ sendHighWaterMark: this.opts.sendHighWaterMark ?? 8, linger: 0, sendBufferSize: this.opts.socketBufferBytes ?? -1 });
     socket.connect(endpoint);
     this.peers.set(rank, { endpoint, socket, chain: new SendChain() });
   }
@@ -178,8 +189,9 @@ export class DataPlane {
     const full = { kind: header.kind, mb: header.mb, tag: header.tag ?? 0, fromRank: this.rank, toRank, planVersion: this.version, extra: header.extra };
     const frames = encodeMessage(full, tensor);
     const deadline = Date.now() + timeoutMs;
-    const what = `'${header.kind}' micro-batch ${header.mb}${full.tag ? ` tag ${full.tag}` : ''} to rank ${toRank}`;
-    await peer.chain.run(() => this.transmit(peer, toRank, frames, deadline, timeoutMs, what));
+    const what = `'${header.kind}' ${position(full)} to rank ${toRank}`;
+    const timeout = () => new DynpipeError('E_PEER_TIMEOUT', `rank ${this.rank}: ${what} not accepted within ${timeoutMs} ms (peer not reading?)`);
+    await peer.chain.runWithin(() => this.transmit(peer, toRank, frames, deadline, what, timeout), timeoutMs, timeout);
   }
 
   /** The message matching `match` (tag defaults to 0), from the mailbox or when it arrives. */
@@ -190,6 +202,7 @@ export class DataPlane {
     const id = matchKeyString(key);
     const ready = this.mailbox.take(id);
     if (ready) return Promise.resolve(ready);
+    if (this.broken) return Promise.reject(this.broken);
     const started = Date.now();
     return new Promise<Message>((resolve, reject) => {
       const entry: PendingRecv = {
@@ -214,13 +227,7 @@ export class DataPlane {
     if (this.closed) return;
     this.closed = true;
     this.aborter.abort();
-    const err = new DynpipeError('E_PEER_FAILED', `rank ${this.rank}: data plane closed`);
-    for (const p of this.pending) {
-      clearTimeout(p.timer);
-      p.cancel();
-      p.reject(err);
-    }
-    this.pending.clear();
+    this.failPending(new DynpipeError('E_PEER_FAILED', `rank ${this.rank}: data plane closed`));
     for (const peer of this.peers.values()) peer.socket.close();
     this.peers.clear();
     this.pull.close();
@@ -228,12 +235,11 @@ export class DataPlane {
     releaseIpcPath(this.endpoint);
   }
 
-  private async transmit(peer: Peer, toRank: number, frames: Buffer[], deadline: number, timeoutMs: number, what: string): Promise<void> {
+  private async transmit(peer: Peer, toRank: number, frames: Buffer[], deadline: number, what: string, timeout: () => DynpipeError): Promise<void> {
     this.checkOpen();
     const wait = delayMs(this.sendDelay, toRank, frames[0].byteLength + frames[1].byteLength);
-    if (wait > 0) await sleep(wait, undefined, { signal: this.aborter.signal }).catch(() => this.checkOpen());
+    if (wait > 0) await sleep(Math.min(wait, Math.max(0, deadline - Date.now())), undefined, { signal: this.aborter.signal }).catch(() => this.checkOpen());
     const remaining = Math.ceil(deadline - Date.now());
-    const timeout = () => new DynpipeError('E_PEER_TIMEOUT', `rank ${this.rank}: ${what} not accepted within ${timeoutMs} ms (peer not reading?)`);
     if (remaining <= 0) throw timeout();
     peer.socket.sendTimeout = remaining;
     try {
@@ -256,12 +262,24 @@ export class DataPlane {
       let frames: Buffer[];
       try {
         frames = await this.pull.receive();
-      } catch {
-        // Only close() ends a receive on a PULL socket without a receive timeout.
+      } catch (e) {
+        // close() ends the receive; anything else leaves this rank deaf, so every wait must fail now.
+        if (this.closed) return;
+        this.broken = new DynpipeError('E_PEER_FAILED', `rank ${this.rank}: receive socket failed: ${(e as Error).message}`, { cause: e });
+        this.failPending(this.broken);
         return;
       }
       this.accept(frames);
     }
+  }
+
+  private failPending(err: DynpipeError): void {
+    for (const p of this.pending) {
+      clearTimeout(p.timer);
+      p.cancel();
+      p.reject(err);
+    }
+    this.pending.clear();
   }
 
   private accept(frames: Buffer[]): void {
@@ -283,8 +301,7 @@ export class DataPlane {
 
   private reject(m: Message, reason: string): void {
     const h = m.header;
-    const tag = h.tag ? ` tag ${h.tag}` : '';
-    this.report(new DynpipeError('E_MESSAGE', `rank ${this.rank}: rejected '${h.kind}' micro-batch ${h.mb}${tag} from rank ${h.fromRank}: ${reason}`));
+    this.report(new DynpipeError('E_MESSAGE', `rank ${this.rank}: rejected '${h.kind}' ${position(h)} from rank ${h.fromRank}: ${reason}`));
   }
 
   private report(err: DynpipeError): void {
@@ -297,9 +314,8 @@ export class DataPlane {
   }
 
   private recvTimeout(k: MatchKey, waitedMs: number): DynpipeError {
-    const tag = k.tag ? ` tag ${k.tag}` : '';
     const full = this.mailbox.isFull ? `; mailbox full with ${this.mailbox.size} unclaimed messages, reading paused` : '';
-    return new DynpipeError('E_PEER_TIMEOUT', `rank ${this.rank}: no '${k.kind}' for micro-batch ${k.mb}${tag} from rank ${k.fromRank} after ${waitedMs} ms${full}`);
+    return new DynpipeError('E_PEER_TIMEOUT', `rank ${this.rank}: no '${k.kind}' for ${position(k)} from rank ${k.fromRank} after ${waitedMs} ms${full}`);
   }
 
   private checkOpen(): void {
@@ -307,10 +323,7 @@ export class DataPlane {
   }
 }
 
-function checkIndex(n: number, what: string): void {
-  if (!Number.isSafeInteger(n) || n < 0) throw new DynpipeError('E_USAGE', `${what} must be a non-negative integer, got ${n}`);
-}
-
-function checkTimeout(ms: number): void {
-  if (typeof ms !== 'number' || !(ms > 0) || !Number.isFinite(ms)) throw new DynpipeError('E_USAGE', `timeout must be a positive number of ms, got ${ms}`);
+/** "micro-batch 3", "micro-batch 3 tag 1", or for all-reduce chunks "step 12 tag 1". */
+function position(k: { kind: MessageKind; mb: number; tag: number }): string {
+  return `${k.kind === 'allreduce' ? 'step' : 'micro-batch'} ${k.mb}${k.tag ? ` tag ${k.tag}` : ''}`;
 }

@@ -29,8 +29,10 @@ export type OfferResult = 'handed' | 'buffered' | 'duplicate';
 export class Mailbox<T> {
   private readonly buffered = new Map<string, T>();
   private readonly waiters = new Map<string, (item: T) => void>();
-  /** Recently delivered keys, oldest first (a Set iterates in insertion order). */
+  /** Recently delivered keys; `recent` is a ring of the same keys, so the oldest leaves in O(1). */
   private readonly delivered = new Set<string>();
+  private readonly recent: string[] = [];
+  private next = 0;
   private spaceWaiters: Array<() => void> = [];
 
   constructor(
@@ -104,15 +106,16 @@ export class Mailbox<T> {
   /** Forgets delivered keys, so that they may be used again (after a plan change). */
   forgetDelivered(): void {
     this.delivered.clear();
+    this.recent.length = 0;
+    this.next = 0;
   }
 
   private markDelivered(key: string): void {
     if (this.dedupWindow === 0) return;
+    if (this.recent.length === this.dedupWindow) this.delivered.delete(this.recent[this.next]);
+    this.recent[this.next] = key;
+    this.next = (this.next + 1) % this.dedupWindow;
     this.delivered.add(key);
-    if (this.delivered.size > this.dedupWindow) {
-      const oldest = this.delivered.values().next().value as string;
-      this.delivered.delete(oldest);
-    }
   }
 
   private notifySpace(): void {

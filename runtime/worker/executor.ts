@@ -204,7 +204,7 @@ export class StageExecutor {
     const t0 = performance.now();
     if (this.o.state.isLast) {
       const labels = take(this.labels, i.mb, 'labels');
-      t.loss = this.o.state.forwardLoss(i.mb, i.version, x, labels);
+      t.loss = await this.o.state.forwardLoss(i.mb, i.version, x, labels);
       labels.dispose();
     } else {
       const y = this.o.state.forward(i.mb, i.version, x);

@@ -85,13 +85,15 @@ export class StageState {
   }
 
   /** Forward of the last stage, through the loss; returns the loss value. */
-  forwardLoss(mb: number, version: number, x: tf.Tensor, labels: tf.Tensor): number {
+  async forwardLoss(mb: number, version: number, x: tf.Tensor, labels: tf.Tensor): Promise<number> {
     const params = this.use(version, mb);
     const { loss, logits, pending, bufferUpdates } = this.module.forwardLoss(params, x, labels, { training: true });
     logits.dispose();
     this.inFlight.set(mb, { version, pending });
     this.installBuffers(bufferUpdates);
-    return loss;
+    const value = (await loss.data())[0];
+    loss.dispose();
+    return value;
   }
 
   /**

@@ -5,10 +5,16 @@ const modules: Array<{ register(program: Command): void }> = [
   await import('./train.js'),
   await import('./launch.js'),
   await import('./worker.js'),
+  await import('./coordinator.js'),
   await import('./plan.js'),
   await import('./profile.js'),
-  await import('./schedule.js'),
+  await import('./predictor.js'),
+  await import('./interfere.js'),
+  await import('./figures.js'),
+  await import('./info.js'),
+  await import('./models.js'),
   await import('./dataset.js'),
+  await import('./schedule.js'),
   await import('./repartition.js'),
 ];
 

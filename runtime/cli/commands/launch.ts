@@ -1,10 +1,16 @@
 /**
  * `dynpipe launch`: coordinator + every rank of a plan on this machine, one progress bar for the
- * whole pipeline, worker errors streamed with their rank, a summary at the end, and a non-zero exit
- * if any rank fails. `--mode` picks how the plan may change while training (pipedream: never).
+ * whole pipeline, worker errors streamed with their rank, a summary at the end (and summary.json
+ * in the log directory), and a non-zero exit if any rank fails. `--mode` picks how the plan may
+ * change while training (pipedream: never).
  */
 import { join, resolve } from 'node:path';
+import { writeFile } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
 import { Command, Option } from 'commander';
+import { readRankLogs } from '../../log/rank-log-files.js';
+import { summarizeRun } from '../../log/summarize.js';
+import { printSummary, SUMMARY_FILE_NAME } from '../../log/summary.js';
 import { launchLocal } from '../../launch/local-launcher.js';
 import { numStages, printPlan, worldSize, type Plan } from '../../plan/plan.js';
 import { readManifest } from '../../checkpoint/stage-checkpoint.js';
@@ -16,11 +22,14 @@ import { writeText } from '../text-files.js';
 import { createProgress } from '../progress.js';
 import { openDecisionLog } from '../decision-log.js';
 import { type PolicyFlags, policyRunner, scriptedChanges } from '../repartition-setup.js';
+import { defaultDatasetName } from '../default-dataset.js';
+
+const DEFAULT_PLAN = fileURLToPath(new URL('../../../../configs/default/plan.json', import.meta.url));
 
 interface LaunchFlags extends PolicyFlags {
   plan?: string;
   numMinibatches: number;
-  dataset: string;
+  dataset?: string;
   dataDir?: string;
   trainSamples?: number;
   backend: string;
@@ -39,20 +48,26 @@ interface LaunchFlags extends PolicyFlags {
   changeAt: string[];
   migrationTimeoutMs: number;
   dumpDir?: string;
+  cpusPerRank?: number;
+}
+
+/** Rank r gets cores [r*k, (r+1)*k) (k = --cpus-per-rank), as taskset lists. */
+export function cpuSetsFor(ranks: number, perRank: number): string[] {
+  return Array.from({ length: ranks }, (_, r) => (perRank === 1 ? String(r) : `${r * perRank}-${(r + 1) * perRank - 1}`));
 }
 
 async function run(f: LaunchFlags): Promise<void> {
   const manifest = f.resume ? await readManifest(resolve(f.resume)) : undefined;
-  if (!f.plan && !manifest) throw new DynpipeError('E_USAGE', 'give --plan, or --resume with a checkpoint (its plan is used)');
   if (f.mode === 'dynpipe-re' && !f.checkpointDir) throw new DynpipeError('E_USAGE', '--mode dynpipe-re needs --checkpoint-dir (where the restart checkpoints go)');
   if (f.changeAt.length > 0 && f.mode === 'pipedream') throw new DynpipeError('E_USAGE', '--change-at needs a mode that can change plans (--mode simple, dynpipe or dynpipe-re)');
-  // Without --plan the workers read the checkpoint's plan from <checkpoint>/plan.json.
-  const planPath = resolve(f.plan ?? join(f.resume!, 'plan.json'));
-  const plan: Plan = f.plan ? await readPlanFile(planPath) : manifest!.plan;
-  if (!f.plan) writeText(planPath, printPlan(plan));
+  // Without --plan a resumed job runs the checkpoint's plan (the workers read <checkpoint>/plan.json).
+  const planPath = f.plan ? resolve(f.plan) : manifest ? join(resolve(f.resume!), 'plan.json') : DEFAULT_PLAN;
+  const plan: Plan = f.plan || !manifest ? await readPlanFile(planPath) : manifest.plan;
+  if (!f.plan && manifest) writeText(planPath, printPlan(plan));
+  const dataset = defaultDatasetName(f.dataset, f.dataDir, (l) => process.stderr.write(l + '\n'));
   const start = manifest?.cutMicrobatch ?? 0;
   if (start >= f.numMinibatches) throw new DynpipeError('E_USAGE', `--num-minibatches ${f.numMinibatches} ends before the checkpoint's microbatch ${start}`);
-  const workerArgs = ['--dataset', f.dataset, '--backend', f.backend, '--recv-timeout-ms', String(f.recvTimeoutMs), '--rendezvous-timeout-ms', String(f.rendezvousTimeoutMs)];
+  const workerArgs = ['--dataset', dataset, '--backend', f.backend, '--recv-timeout-ms', String(f.recvTimeoutMs), '--rendezvous-timeout-ms', String(f.rendezvousTimeoutMs)];
   if (f.dataDir) workerArgs.push('--data-dir', resolve(f.dataDir));
   if (f.trainSamples) workerArgs.push('--train-samples', String(f.trainSamples));
   if (f.logDir) workerArgs.push('--log-dir', resolve(f.logDir));
@@ -76,6 +91,7 @@ async function run(f: LaunchFlags): Promise<void> {
     rendezvousTimeoutMs: f.rendezvousTimeoutMs,
     heartbeatTimeoutMs: f.heartbeatTimeoutMs,
     killGraceMs: 2000,
+    cpuSets: f.cpusPerRank ? cpuSetsFor(worldSize(plan), f.cpusPerRank) : undefined,
     mode: f.mode,
     masterPort: f.masterPort,
     resume: manifest ? { dir: resolve(f.resume!), cutMicrobatch: manifest.cutMicrobatch, planVersion: manifest.planVersion } : undefined,
@@ -98,6 +114,11 @@ async function run(f: LaunchFlags): Promise<void> {
     onListening: (endpoint) => process.stderr.write(`dynpipe launch: coordinator at ${endpoint}\n`),
     say,
   }).finally(() => bar.stop());
+  if (f.logDir) {
+    const dir = resolve(f.logDir);
+    const rows = await readRankLogs(dir);
+    await writeFile(join(dir, SUMMARY_FILE_NAME), printSummary(summarizeRun(rows, { mode: f.mode, model: plan.model.name, microbatchSize: plan.microbatch_size })));
+  }
   const busy = summary.busyFraction.map((b, r) => `rank ${r} ${(100 * b).toFixed(1)}%`).join(', ');
   const changes = summary.changes.map((c) => `v${c.planVersion} [${c.toPartition.join(', ')}] at mb ${c.cutAt} (${c.source}, pause ${c.pauseMs.toFixed(1)} ms)`).join('; ');
   process.stdout.write(
@@ -111,9 +132,9 @@ export function register(program: Command): void {
   program
     .command('launch')
     .description('run the coordinator and every rank of a plan on this machine')
-    .option('--plan <plan.json>', 'the plan to run (default with --resume: the checkpoint\'s)')
-    .option('--num-minibatches <m>', 'microbatches to train (in total, a resumed job included)', intOption(1), 200)
-    .option('--dataset <name>', 'training dataset', 'fashion-mnist')
+    .option('--plan <plan.json>', 'the plan to run (default: the checkpoint\'s with --resume, else the embedded 4-rank tinycnn plan, configs/default/plan.json)')
+    .option('--num-minibatches <m>', 'microbatches to train (in total, a resumed job included)', intOption(1), 300)
+    .option('--dataset <name>', 'training dataset (default: fashion-mnist if installed, else synthetic-image)')
     .option('--data-dir <dir>', 'directory of the dataset files')
     .option('--train-samples <n>', 'use only the first n training samples', intOption(1))
     .addOption(new Option('--backend <name>', 'compute backend of every rank').choices(['auto', 'tensorflow', 'webgpu', 'wasm', 'cpu']).default('auto'))
@@ -124,6 +145,7 @@ export function register(program: Command): void {
     .option('--heartbeat-timeout-ms <ms>', 'a rank silent this long is declared dead', intOption(100), 10_000)
     .option('--progress', 'show the progress bar even when stderr is not a terminal')
     .option('--quiet', 'do not stream worker messages')
+    .option('--cpus-per-rank <k>', 'pin rank r to cores [r*k, (r+1)*k) with taskset', intOption(1))
     .addOption(new Option('--mode <mode>', 'pipedream: static plan; simple: proportional rebalance; dynpipe-re: predictor + planner, checkpoint and restart; dynpipe: predictor + planner, live migration').choices(['pipedream', 'simple', 'dynpipe-re', 'dynpipe']).default('pipedream'))
     .option('--master-port <port>', 'the coordinator\'s port on 127.0.0.1 (0: any free port; printed at start)', intOption(0, 65535), 0)
     .option('--window <microbatches>', 'microbatches per decision window', intOption(1), 20)

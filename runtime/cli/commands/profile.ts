@@ -9,11 +9,11 @@ import { DynpipeError } from '../../errors.js';
 import { type Profile, printProfile, totalComputeMs } from '../../../profile/format.js';
 import { inferImagenetBatch, parsePipedreamGraph, pipedreamProfile } from '../../../profile/pipedream-graph.js';
 import { intOption } from '../options.js';
-import type { BackendName } from '../select-backend.js';
+import type { BackendName } from '../../backend/select.js';
 import { readText, writeText } from '../text-files.js';
 
 /** Listed here (not imported) so that loading the CLI does not load tfjs. */
-const BACKENDS: readonly BackendName[] = ['cpu', 'wasm', 'webgpu'];
+const BACKENDS: readonly BackendName[] = ['auto', 'tensorflow', 'webgpu', 'wasm', 'cpu'];
 
 interface ProfileFlags {
   import?: string;
@@ -59,8 +59,11 @@ async function measure(flags: ProfileFlags, modelName: string): Promise<Profile>
   if (flags.batch === undefined) throw new DynpipeError('E_USAGE', 'profile: --model needs --batch <n>');
   const { buildModel } = await import('../../models/zoo.js');
   const model = buildModel(modelName, parseModelArgs(flags.arg));
-  const { selectBackend } = await import('../select-backend.js');
-  const { backend, device } = await selectBackend(flags.backend);
+  const { selectBackend } = await import('../../backend/select.js');
+  const { initBlockParams } = await import('../../models/params.js');
+  const choice = await selectBackend(flags.backend);
+  const backend = choice.name;
+  const device = choice.device;
   const { measureProfile } = await import('../../../profile/measure.js');
   const showBar = flags.progress === true || process.stderr.isTTY === true;
   const bar = showBar
@@ -78,6 +81,7 @@ async function measure(flags: ProfileFlags, modelName: string): Promise<Profile>
       repeats: flags.repeats,
       backend,
       device,
+      initParams: (block, index) => initBlockParams(block, index, 0),
       onProgress: (done, _total, block) => bar?.update(done, { block }),
     });
   } finally {
@@ -103,7 +107,7 @@ export function register(program: Command): void {
     .option('--arg <key=value>', 'model argument (repeatable)', (v: string, prev: string[]) => [...prev, v], [] as string[])
     .option('--name <model>', 'model name recorded for an imported profile (default: from the file name)')
     .option('--batch <n>', 'minibatch size (required with --model; inferred from the Input node with --import)', intOption(1))
-    .addOption(new Option('--backend <name>', 'tfjs backend to measure on').choices([...BACKENDS]).default('cpu'))
+    .addOption(new Option('--backend <name>', 'tfjs backend to measure on').choices([...BACKENDS]).default('auto'))
     .option('--warmup <n>', 'untimed runs per block and pass', intOption(0, 1000), 2)
     .option('--repeats <n>', 'timed runs per block and pass (the median is kept)', intOption(1, 1000), 5)
     .option('--progress', 'show a progress bar even when stderr is not a terminal')

@@ -3,14 +3,12 @@
  * progress bar, per-epoch loss/accuracy, a rank-0 CSV log in the runtime's log format, and the
  * final weights in a tensor file. The pipeline must reproduce it (same seed, same data order).
  */
-import { existsSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { performance } from 'node:perf_hooks';
 import { Command, Option } from 'commander';
 import { selectBackend, type BackendName } from '../../backend/select.js';
 import { openDataset, datasetNames } from '../../data/registry.js';
 import type { Dataset } from '../../data/dataset.js';
-import { FASHION_MNIST_SYSTEM_DIR } from '../../data/fashion-mnist.js';
 import { DATA_DIR_ENV } from '../../data/files.js';
 import { modelNames } from '../../models/zoo.js';
 import { trainModel } from '../../train/trainer.js';
@@ -20,6 +18,7 @@ import { paramsToHost } from '../../checkpoint/host-params.js';
 import { intOption, floatOption } from '../options.js';
 import { createProgress } from '../progress.js';
 import { buildModelForDataset, parseModelArgs } from '../model-data.js';
+import { defaultDatasetName } from '../default-dataset.js';
 
 interface TrainFlags {
   model: string;
@@ -43,18 +42,6 @@ interface TrainFlags {
   eval: boolean;
 }
 
-/** With no --dataset: real Fashion-MNIST when installed, else the embedded synthetic images. */
-function defaultDataset(flags: TrainFlags): string {
-  if (flags.dataset) return flags.dataset;
-  const dir = flags.dataDir ?? process.env[DATA_DIR_ENV] ?? FASHION_MNIST_SYSTEM_DIR;
-  if (existsSync(dir)) return 'fashion-mnist';
-  process.stderr.write(
-    `dynpipe: Fashion-MNIST not found at ${dir}; training on the embedded synthetic-image dataset ` +
-      `(apt-get install dataset-fashion-mnist, or pass --dataset/--data-dir)\n`,
-  );
-  return 'synthetic-image';
-}
-
 function openSplit(name: string, split: 'train' | 'test', flags: TrainFlags, size?: number): Dataset {
   const synthetic = name.startsWith('synthetic');
   return openDataset(name, {
@@ -69,7 +56,7 @@ function openSplit(name: string, split: 'train' | 'test', flags: TrainFlags, siz
 
 async function run(flags: TrainFlags): Promise<void> {
   const backend = await selectBackend(flags.backend);
-  const datasetName = defaultDataset(flags);
+  const datasetName = defaultDatasetName(flags.dataset, flags.dataDir, (l) => process.stderr.write(l + '\n'));
   const train = openSplit(datasetName, 'train', flags, flags.trainSamples);
   const test = flags.eval ? openSplit(datasetName, 'test', flags, flags.testSamples) : undefined;
   const model = buildModelForDataset(flags.model, parseModelArgs(flags.modelArgs), train);

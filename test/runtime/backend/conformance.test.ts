@@ -9,8 +9,10 @@ import * as tf from '@tensorflow/tfjs-core';
 import {
   BatchMatMul,
   Conv2DBackpropFilter,
+  Conv2DBackpropInput,
   DepthwiseConv2dNativeBackpropFilter,
   DepthwiseConv2dNativeBackpropInput,
+  MaxPoolGrad,
   UnsortedSegmentSum,
   backend_util,
   getKernel,
@@ -25,8 +27,9 @@ type Pad = 'same' | 'valid' | [[number, number], [number, number], [number, numb
 
 interface InputSpec {
   shape: number[];
-  /** int32 inputs carry their values; float32 ones are drawn from the seeded generator. */
+  /** int32 inputs carry their values; float32 ones are drawn from the seeded generator unless given. */
   ints?: number[];
+  floats?: number[];
 }
 
 interface KernelCase {
@@ -40,6 +43,11 @@ interface KernelCase {
 function conv2dBackpropFilterCase(label: string, x: Shape4, filterShape: Shape4, strides: number, pad: Pad): KernelCase {
   const { outShape } = backend_util.computeConv2DInfo(x, filterShape, strides, 1, pad);
   return { label, inputs: { x: { shape: x }, dy: { shape: outShape } }, attrs: { strides, pad, dataFormat: 'NHWC', filterShape } };
+}
+
+function conv2dBackpropInputCase(label: string, x: Shape4, filterShape: Shape4, strides: number, pad: Pad): KernelCase {
+  const { outShape } = backend_util.computeConv2DInfo(x, filterShape, strides, 1, pad);
+  return { label, inputs: { dy: { shape: outShape }, filter: { shape: filterShape } }, attrs: { strides, pad, dataFormat: 'NHWC', inputShape: x } };
 }
 
 function depthwiseShapes(x: Shape4, filterShape: Shape4, strides: number, dilations: number, pad: Pad): number[] {
@@ -60,6 +68,11 @@ function matMulCase(label: string, a: number[], b: number[], transposeA: boolean
   return { label, inputs: { a: { shape: a }, b: { shape: b } }, attrs: { transposeA, transposeB } };
 }
 
+function maxPoolGradCase(label: string, x: Shape4, filterSize: number, strides: number, pad: Pad, floats?: number[]): KernelCase {
+  const { outShape } = backend_util.computePool2DInfo(x, filterSize, strides, 1, pad);
+  return { label, inputs: { dy: { shape: outShape }, input: { shape: x, floats }, output: { shape: outShape } }, attrs: { filterSize, strides, pad } };
+}
+
 function segmentSumCase(label: string, x: number[], ids: number[], idShape: number[], numSegments: number): KernelCase {
   return { label, inputs: { x: { shape: x }, segmentIds: { shape: idShape, ints: ids } }, attrs: { numSegments } };
 }
@@ -75,6 +88,15 @@ const CASES: Record<string, KernelCase[]> = {
     conv2dBackpropFilterCase('6x7x6 -> 7, 1x1, stride 1 (matrix product path)', [2, 6, 7, 6], [1, 1, 6, 7], 1, 'valid'),
     conv2dBackpropFilterCase('7x7x5 -> 6, 1x1, stride 2, same (ResNet shortcut)', [2, 7, 7, 5], [1, 1, 5, 6], 2, 'same'),
   ],
+  [Conv2DBackpropInput]: [
+    conv2dBackpropInputCase('batch 1, 7x7x3 -> 5, 3x3, stride 1, same', [1, 7, 7, 3], [3, 3, 3, 5], 1, 'same'),
+    conv2dBackpropInputCase('9x8x5 -> 6, 3x3, stride 2, valid', [2, 9, 8, 5], [3, 3, 5, 6], 2, 'valid'),
+    conv2dBackpropInputCase('batch 1, 8x8x3 -> 2, 3x3, stride 2, same', [1, 8, 8, 3], [3, 3, 3, 2], 2, 'same'),
+    conv2dBackpropInputCase('5x5x3 -> 3, 2x2, stride 2, valid (last row and column unread)', [3, 5, 5, 3], [2, 2, 3, 3], 2, 'valid'),
+    conv2dBackpropInputCase('10x9x2 -> 3, 5x3, stride 2, explicit pads', [1, 10, 9, 2], [5, 3, 2, 3], 2, [[0, 0], [2, 1], [1, 0], [0, 0]]),
+    conv2dBackpropInputCase('6x6x2 -> 3, 2x2, pads wider than the filter', [1, 6, 6, 2], [2, 2, 2, 3], 1, [[0, 0], [2, 1], [0, 3], [0, 0]]),
+    conv2dBackpropInputCase('7x7x5 -> 6, 1x1, stride 2, same (ResNet shortcut)', [2, 7, 7, 5], [1, 1, 5, 6], 2, 'same'),
+  ],
   [UnsortedSegmentSum]: [
     segmentSumCase('rows with repeated ids', [6, 3], [2, 0, 2, 3, 0, 2], [6], 4),
     segmentSumCase('rows of a 3-d x', [6, 2, 5], [1, 6, 1, 0, 6, 6], [6], 7),
@@ -88,6 +110,12 @@ const CASES: Record<string, KernelCase[]> = {
   [DepthwiseConv2dNativeBackpropFilter]: [
     depthwiseFilterCase('batch 1, 7x7x3, multiplier 2, stride 1, same', [1, 7, 7, 3], [3, 3, 3, 2], 1, 1, 'same'),
     depthwiseFilterCase('8x9x5, multiplier 1, stride 2, valid', [2, 8, 9, 5], [3, 3, 5, 1], 2, 1, 'valid'),
+  ],
+  [MaxPoolGrad]: [
+    maxPoolGradCase('2x2, stride 2, valid (windows of negative values included)', [2, 6, 8, 3], 2, 2, 'valid'),
+    maxPoolGradCase('batch 1, 7x7x5, 2x2, stride 2, same (padded last row)', [1, 7, 7, 5], 2, 2, 'same'),
+    maxPoolGradCase('9x9x2, 3x3, stride 2, same (overlapping windows)', [2, 9, 9, 2], 3, 2, 'same'),
+    maxPoolGradCase('windows of zeros send their gradient to the first zero', [1, 4, 4, 1], 2, 2, 'valid', [0, 0, 0, 0, 0, 0, 0, 0.5, 0, 0.5, 0.5, 0.5, 0, 0, 0.5, 0.5]),
   ],
   [BatchMatMul]: [
     matMulCase('2-d', [5, 7], [7, 3], false, false),
@@ -135,7 +163,9 @@ const KNOWN_GAPS: KnownGap[] = [
 
 function makeInputs(c: KernelCase, seed: number): Record<string, Float32Array | Int32Array> {
   const random = seededRandom(seed);
-  return Object.fromEntries(Object.entries(c.inputs).map(([name, spec]) => [name, spec.ints ? Int32Array.from(spec.ints) : randomValues(spec.shape, random)]));
+  return Object.fromEntries(
+    Object.entries(c.inputs).map(([name, spec]) => [name, spec.ints ? Int32Array.from(spec.ints) : spec.floats ? Float32Array.from(spec.floats) : randomValues(spec.shape, random)]),
+  );
 }
 
 function runKernel(kernelName: string, c: KernelCase, values: Record<string, Float32Array | Int32Array>, useReference = false): tf.Tensor[] {

@@ -11,7 +11,16 @@ import { paramKey, trainableKeys, type StageParams } from '../../../runtime/mode
 export const TINY: Readonly<Record<string, Record<string, number | string>>> = {
   mlp: { inputHeight: 4, inputWidth: 4, inputChannels: 2, hidden: 6, layers: 2, numClasses: 5 },
   tinycnn: { inputHeight: 8, inputWidth: 8, inputChannels: 1, channels: 2, numClasses: 4 },
+  vgg16: { inputHeight: 8, inputWidth: 8, inputChannels: 3, width: 1 / 32, numClasses: 3 },
+  resnet50: { inputHeight: 4, inputWidth: 4, inputChannels: 3, width: 1 / 16, numClasses: 3 },
+  bert: { vocabSize: 50, seqLen: 8, hidden: 16, layers: 2, heads: 2, ffn: 32 },
 };
+
+/** Every tiny configuration the transparency tests run: one per model plus variants. */
+export const TINY_CONFIGS: ReadonlyArray<{ label: string; model: string; args: Record<string, number | string> }> = [
+  ...Object.entries(TINY).map(([model, args]) => ({ label: model, model, args })),
+  { label: 'bert (pre-LN)', model: 'bert', args: { ...TINY.bert, ln: 'pre' } },
+];
 
 /** Applies blocks [from, to) to h with plain `apply` calls (buffer updates dropped). */
 export function applyBlocks(model: ModelSpec, params: ReadonlyMap<string, tf.Tensor>, h: tf.Tensor, from: number, to: number, training = true): tf.Tensor {
@@ -23,23 +32,33 @@ export function applyBlocks(model: ModelSpec, params: ReadonlyMap<string, tf.Ten
   return h;
 }
 
-/** Loss of blocks [from, n) on activation h, and its gradients w.r.t. h (if float) and every trainable param of those blocks. */
-export function referenceGrads(model: ModelSpec, params: StageParams, h: tf.Tensor, labels: tf.Tensor, from = 0): { loss: number; dh: tf.Tensor | null; grads: StageParams } {
-  const keys = trainableKeys(model, [from, model.blocks.length]);
-  const withInput = h.dtype === 'float32';
+/**
+ * Loss of the whole model on (x, labels) and its gradients w.r.t. every trainable parameter, by
+ * one `tf.grads`. With `probeCuts`, a zero tensor is added to the activation at every cut
+ * 0 < c < n whose activation is float32; its gradient is d loss / d activation at that cut
+ * (`dAct`), so one backward checks the input gradients of every possible stage.
+ */
+export function referenceGrads(model: ModelSpec, params: StageParams, x: tf.Tensor, labels: tf.Tensor, probeCuts = false): { loss: number; dAct: Map<number, tf.Tensor>; grads: StageParams } {
+  const n = model.blocks.length;
+  const keys = trainableKeys(model, [0, n]);
+  const cuts = probeCuts ? Array.from({ length: n - 1 }, (_, i) => i + 1).filter((c) => model.blocks[c].inputDtype === 'float32') : [];
+  const probes = cuts.map((c) => tf.zeros([x.shape[0], ...model.blocks[c].inputShape]));
   const lossOf = lossFunction(model.loss);
   const f = (...xs: tf.Tensor[]) => {
     const p = new Map(params);
     keys.forEach((k, i) => p.set(k, xs[i]));
-    const input = withInput ? xs[keys.length] : h;
-    return lossOf(applyBlocks(model, p, input, from, model.blocks.length), labels);
+    let h = x;
+    for (let b = 0; b < n; b++) {
+      const j = cuts.indexOf(b);
+      if (j >= 0) h = tf.add(h, xs[keys.length + j]);
+      h = applyBlocks(model, p, h, b, b + 1);
+    }
+    return lossOf(h, labels);
   };
-  const xs = keys.map((k) => params.get(k) as tf.Tensor);
-  if (withInput) xs.push(h);
-  const { value, grads } = tf.valueAndGrads(f)(xs);
+  const { value, grads } = tf.valueAndGrads(f)([...keys.map((k) => params.get(k) as tf.Tensor), ...probes]);
   const loss = value.dataSync()[0];
-  value.dispose();
-  return { loss, dh: withInput ? grads[keys.length] : null, grads: new Map(keys.map((k, i) => [k, grads[i]])) };
+  tf.dispose([value, ...probes]);
+  return { loss, dAct: new Map(cuts.map((c, j) => [c, grads[keys.length + j]])), grads: new Map(keys.map((k, i) => [k, grads[i]])) };
 }
 
 export function maxAbsDiff(a: tf.Tensor, b: tf.Tensor): number {

@@ -3,6 +3,7 @@ import { buildModel, modelNames } from '../../../runtime/models/zoo.js';
 import { parseArgList } from '../../../runtime/models/args.js';
 import { isDynpipeError } from '../../../runtime/errors.js';
 import { TINY } from './reference.js';
+import { blockParamCount, type ModelSpec } from '../../../runtime/models/block.js';
 
 function rejects(name: string, args: Record<string, number | string | boolean>, message: RegExp): void {
   assert.throws(() => buildModel(name, args), (e) => isDynpipeError(e, 'E_MODEL') && message.test(e.message));
@@ -46,13 +47,42 @@ describe('model zoo', () => {
     assert.equal(mlp.blocks[0].flops, 2 * 784 * 100 + 2 * 100);
   });
 
+  it('counts a resnet50 bottleneck by hand and matches the usual size of the full models', () => {
+    const resnet = buildModel('resnet50');
+    const b = resnet.blocks[1]; // layer1.0: 32x32x64 in, planes 64, 256 out, projection shortcut
+    assert.deepEqual([b.kind, b.outputShape], ['residual', [32, 32, 256]]);
+    const px = 32 * 32;
+    const convs = 2 * px * (64 * 64 + 9 * 64 * 64 + 64 * 256 + 64 * 256);
+    const elementwise = px * (2 * 64 + 2 * 64 + 3 * 256 + 256); // BN+ReLU, BN+ReLU, BN+add+ReLU, shortcut BN
+    assert.equal(b.flops, convs + elementwise);
+    const trainable = (m: ModelSpec) => m.blocks.reduce((s, blk) => s + blockParamCount(blk), 0);
+    assert.equal(resnet.blocks.length, 19);
+    assert.equal(trainable(resnet), 23_520_842); // CIFAR ResNet-50, 10 classes, as commonly reported
+    const vgg = buildModel('vgg16');
+    assert.equal(vgg.blocks.length, 21);
+    // 13 bias-free convs with BN, then 512 -> 512 -> 512 -> 10
+    assert.equal(trainable(vgg), 14_728_266 - 4224 - 5130 + 2 * (512 * 512 + 512) + 5130);
+  });
+
+  it('counts a bert encoder layer as 24 S h^2 + 4 S^2 h matmul FLOPs plus elementwise work', () => {
+    const bert = buildModel('bert', { seqLen: 64, hidden: 128, heads: 4, ffn: 512 });
+    const enc = bert.blocks[1];
+    assert.equal(enc.kind, 'attention');
+    const matmuls = 24 * 64 * 128 ** 2 + 4 * 64 ** 2 * 128;
+    assert.ok(enc.flops > matmuls && enc.flops < 1.01 * matmuls, `${enc.flops} vs ${matmuls}`);
+    assert.deepEqual(bert.blocks.map((blk) => blk.kind), ['embedding', 'attention', 'attention', 'attention', 'attention', 'head']);
+    assert.deepEqual([bert.inputDtype, bert.labelShape, bert.blocks[5].outputShape], ['int32', [64], [64, 1000]]);
+  });
+
   it('rejects unknown models and bad arguments with one clear line', () => {
     assert.throws(() => buildModel('alexnet'), (e) => isDynpipeError(e, 'E_MODEL') && /unknown model 'alexnet' \(known: .*mlp/.test(e.message));
     rejects('mlp', { depth: 3 }, /model mlp: unknown argument 'depth' \(known: .*hidden/);
     rejects('mlp', { hidden: 2.5 }, /argument 'hidden' must be an integer, got 2\.5/);
     rejects('mlp', { hidden: '8' }, /argument 'hidden' must be a number, got '8'/);
     rejects('tinycnn', { numClasses: 1 }, /argument 'numClasses' must be in \[2, inf\], got 1/);
-    rejects('tinycnn', { inputHeight: 3 }, /at least 4x4/);
+    rejects('bert', { hidden: 10, heads: 4 }, /model bert: hidden \(10\) must be a multiple of heads \(4\)/);
+    rejects('bert', { ln: 'mid' }, /argument 'ln' must be one of post\|pre, got 'mid'/);
+    rejects('vgg16', { width: 0 }, /argument 'width' must be in/);
   });
 
   it('parses key=value argument lists with typed values', () => {

@@ -1,12 +1,12 @@
 import { strict as assert } from 'node:assert';
-import { Packr } from 'msgpackr';
+import { encode as msgpackEncode } from '@msgpack/msgpack';
 import * as zmq from 'zeromq';
 import { type MessageHeader, encodeMessage } from '../../../runtime/transport/codec.js';
 import { DataPlane } from '../../../runtime/transport/data-plane.js';
 import { float32Tensor } from '../../../runtime/transport/tensor.js';
 import { RejectLog, TRANSPORTS, dynpipeError, uniqueBindAddress } from './helpers.js';
 
-const packr = new Packr({ useRecords: false });
+const packr = { pack: (v: unknown): Uint8Array => msgpackEncode(v) };
 
 for (const transport of TRANSPORTS) {
   describe(`data plane rejections over ${transport}`, () => {

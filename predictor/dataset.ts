@@ -1,0 +1,110 @@
+/**
+ * The training dataset: one CSV row per (mix, repeat, target workload, observer workload). The
+ * header comment documents every column's unit, so a file explains itself. `parseDataset(print)`
+ * gives back the same rows (numbers round-trip exactly: csv-stringify writes shortest round-trip
+ * decimals).
+ *
+ * A row says: while `mix` ran, the stage `observer` was running on the device and the host looked
+ * like `device`; the block range `target` (static features) ran `slowdown` times slower than alone.
+ */
+import { stringify } from 'csv-stringify/sync';
+import { FEATURES, STATIC_NAMES, DEVICE_NAMES, toVector, type DeviceFeatures, type StaticFeatures } from './features.js';
+import { FieldReader, parseCsvTable } from './csv-table.js';
+import type { LabeledRow } from './evaluate.js';
+
+export interface DatasetRow {
+  /** Canonical mix text (see mix.ts); the grouping key. */
+  mix: string;
+  /** Which repetition of the mix this is (0-based). */
+  repeat: number;
+  /** Workload whose slowdown is the target, e.g. 'mlp/0-3/b32'. */
+  target: string;
+  /** Workload that ran while the device features were observed. */
+  observer: string;
+  /** Target's profiled step time per microbatch alone, and its median under the mix. */
+  aloneMs: number;
+  interferedMs: number;
+  static: StaticFeatures;
+  device: DeviceFeatures;
+  /** interferedMs / aloneMs. */
+  slowdown: number;
+}
+
+const META = [
+  ['mix', 'text', "canonical interference mix, e.g. 'cpu:1@0+membw:0.5@*' ('none' = quiet); the grouping key"],
+  ['repeat', 'count', 'repetition of the mix, from 0'],
+  ['target', 'text', "workload whose slowdown is the target: '<model>/<first>-<end>/b<batch>' (blocks [first, end))"],
+  ['observer', 'text', 'workload running on the device while the device features were observed'],
+  ['alone_ms', 'ms', "target's profiled step time per microbatch alone (smallest per-run median)"],
+  ['interfered_ms', 'ms', "target's median step time per microbatch under the mix"],
+] as const;
+const TARGET = ['slowdown', 'x', 'interfered_ms / alone_ms: the device slowdown factor for the target (the label)'] as const;
+
+export const DATASET_COLUMNS: readonly string[] = [...META.map((m) => m[0]), ...FEATURES.map((f) => f.name), TARGET[0]];
+
+/** The header comment: format line plus one line per column with unit and meaning. */
+export function datasetHeaderComment(): string {
+  const lines = ['# dynpipe predictor dataset v1. Columns (name [unit]: meaning); an empty cell is a feature the host could not observe.'];
+  for (const [name, unit, doc] of META) lines.push(`# ${name} [${unit}]: ${doc}`);
+  for (const f of FEATURES) lines.push(`# ${f.name} [${f.unit}] (${f.group}): ${f.doc}`);
+  lines.push(`# ${TARGET[0]} [${TARGET[1]}]: ${TARGET[2]}`);
+  return lines.join('\n') + '\n';
+}
+
+function record(r: DatasetRow): unknown[] {
+  return [
+    r.mix,
+    r.repeat,
+    r.target,
+    r.observer,
+    r.aloneMs,
+    r.interferedMs,
+    ...STATIC_NAMES.map((n) => r.static[n]),
+    ...DEVICE_NAMES.map((n) => r.device[n] ?? ''),
+    r.slowdown,
+  ];
+}
+
+/** CSV text of `rows`; with `header`, the comment and the column line come first (a new file). */
+export function printDataset(rows: readonly DatasetRow[], header: boolean): string {
+  const body = stringify(rows.map(record), { header, columns: header ? [...DATASET_COLUMNS] : undefined });
+  return (header ? datasetHeaderComment() : '') + body;
+}
+
+/** Parses dataset CSV text; an error names `where`, the line and the field (E_DATA). */
+export function parseDataset(text: string, where: string): DatasetRow[] {
+  return parseCsvTable(text, where, DATASET_COLUMNS, 'E_DATA').map((rec) => {
+    const f = new FieldReader(where, rec, 'E_DATA');
+    const st = {} as Record<string, number>;
+    const dev = {} as Record<string, number | null>;
+    for (const def of FEATURES) {
+      if (def.group === 'static') st[def.name] = f.number(def.name);
+      else dev[def.name] = def.nullable ? f.nullableNumber(def.name) : f.number(def.name);
+    }
+    const nonEmpty = (field: string): string => f.text(field) || f.fail(field, 'is empty');
+    return {
+      mix: nonEmpty('mix'),
+      repeat: f.integer('repeat', 0),
+      target: nonEmpty('target'),
+      observer: nonEmpty('observer'),
+      aloneMs: f.positive('alone_ms'),
+      interferedMs: f.positive('interfered_ms'),
+      static: st as StaticFeatures,
+      device: dev as DeviceFeatures,
+      slowdown: f.positive('slowdown'),
+    };
+  });
+}
+
+/** The key of one collected (mix, repeat) run; a resumed collection skips keys already in the file. */
+export function runKey(mix: string, repeat: number): string {
+  return `${mix}#${repeat}`;
+}
+
+/** Tags for `labeled`: was the device observed while the target range itself was running? */
+export const SAME_RANGE = 'observer = target';
+export const OTHER_RANGE = 'observer != target';
+
+export function labeled(rows: readonly DatasetRow[]): LabeledRow[] {
+  return rows.map((r) => ({ group: r.mix, x: toVector(r.static, r.device), y: r.slowdown, tag: r.observer === r.target ? SAME_RANGE : OTHER_RANGE }));
+}
