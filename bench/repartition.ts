@@ -1,10 +1,11 @@
 /**
  * Repartitioning benchmark: `node dist/bench/repartition.js [--out DIR] [--backend cpu]
- * [--hidden 256] [--layers 7] [--microbatch 32] [--warm 150] [--phase 250] [--factor 2]
+ * [--hidden 128] [--layers 7] [--input 8] [--microbatch 16] [--warm 100] [--phase 150] [--factor 2]
  * [--modes pipedream,simple,dynpipe-re,dynpipe]`. Prints a markdown table; writes every run's
  * logs, the throughput over time of each mode (throughput.csv) and summary.json to DIR.
  *
- * Scenario: a 4-rank straight pipeline of an mlp (layers + 1 blocks) on this machine. Microbatches
+ * Scenario: a 4-rank straight pipeline of an mlp (layers + 1 blocks, on input x input images so
+ * that its blocks cost about the same) on this machine. Microbatches
  * [0, warm) run undisturbed; in [warm, warm + phase) rank 1 computes `factor` times slower, in
  * [warm + phase, warm + 2 phase) rank 2 does (the worker's bench hook, DYNPIPE_BENCH_SLOW, which
  * sleeps: see runtime/worker/bench-slowdown.ts). Spans are in microbatches so every mode meets the
@@ -50,16 +51,17 @@ function intFlag(name: string, fallback: number): number {
 
 const out = resolve(flag('out', '/tmp/dynpipe-bench-repartition'));
 const backend = flag('backend', 'cpu');
-const hidden = intFlag('hidden', 256);
+const hidden = intFlag('hidden', 128);
 const layers = intFlag('layers', 7);
-const microbatch = intFlag('microbatch', 32);
-const warm = intFlag('warm', 150);
-const phase = intFlag('phase', 250);
+const input = intFlag('input', 8);
+const microbatch = intFlag('microbatch', 16);
+const warm = intFlag('warm', 100);
+const phase = intFlag('phase', 150);
 const factor = Number(flag('factor', '2'));
 const modes = flag('modes', MODES.join(',')).split(',') as Array<(typeof MODES)[number]>;
 const total = warm + 2 * phase;
 const ranks = 4;
-const modelArgs = { hidden, layers };
+const modelArgs = { hidden, layers, inputHeight: input, inputWidth: input };
 const training = { optimizer: 'momentum' as const, lr: 0.01, momentum: 0.9, weight_decay: 0, seed: 1 };
 const data = ['--dataset', 'synthetic-image', '--train-samples', String(Math.max(2048, 4 * microbatch)), '--backend', backend];
 
@@ -127,7 +129,7 @@ async function main(): Promise<void> {
     refs.push(rangeThroughput(completions(rows), Math.floor(phase / 3), phase, microbatch));
   }
   const slow = `1:${factor}:${warm}mb-${warm + phase}mb,2:${factor}:${warm + phase}mb-${total}mb`;
-  const summary: Record<string, unknown> = { machine: 'see BENCHMARKS.md', hidden, layers, microbatch, warm, phase, factor, base: base.partition, slowed: slowed.map((p) => p.partition), refs };
+  const summary: Record<string, unknown> = { machine: 'see BENCHMARKS.md', hidden, layers, input, microbatch, warm, phase, factor, base: base.partition, slowed: slowed.map((p) => p.partition), refs };
   const table = [
     `| mode | base samples/s | phase 1 recovery | phase 1 time to 90 % (s) | phase 2 recovery | phase 2 time to 90 % (s) | changes | pause at stage 0 (ms) | pause / iteration |`,
     '|---|---:|---:|---:|---:|---:|---:|---:|---:|',
@@ -157,7 +159,7 @@ async function main(): Promise<void> {
   writeFileSync(join(out, 'throughput.csv'), bins.join('\n') + '\n');
   writeFileSync(join(out, 'summary.json'), JSON.stringify(summary, null, 2) + '\n');
   process.stdout.write(
-    `mlp hidden=${hidden} layers=${layers} (${blocks} blocks), microbatch ${microbatch}, ${ranks} ranks, backend ${backend}; base plan [${base.partition.join(', ')}], ` +
+    `mlp hidden=${hidden} layers=${layers} input ${input}x${input} (${blocks} blocks), microbatch ${microbatch}, ${ranks} ranks, backend ${backend}; base plan [${base.partition.join(', ')}], ` +
       `best static plans [${slowed[0].partition.join(', ')}] (rank 1 x${factor}) and [${slowed[1].partition.join(', ')}] (rank 2 x${factor}), ` +
       `their throughput ${refs.map((r) => r.toFixed(1)).join(' and ')} samples/s\n\n${table.join('\n')}\n`,
   );

@@ -60,7 +60,8 @@ export function checkControllerConfig(c: ControllerConfig): void {
 /** The plan the runtime runs for the planner's partition, keeping the current plan's schedule settings. */
 function proposedPlan(current: Plan, result: ReturnType<typeof planPartition>): Plan {
   const p = toPlan(result, { model: current.model, microbatchSize: current.microbatch_size, schedule: current.schedule, training: current.training });
-  return validatePlan({ ...p, in_flight: current.in_flight, microbatches_per_step: current.microbatches_per_step }, 'controller plan');
+  const inFlight = current.in_flight === undefined ? {} : { in_flight: current.in_flight };
+  return validatePlan({ ...p, ...inFlight, microbatches_per_step: current.microbatches_per_step }, 'controller plan');
 }
 
 function placementKey(p: Plan): string {

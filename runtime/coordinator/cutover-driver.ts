@@ -78,7 +78,9 @@ export class CutoverDriver {
   async start(): Promise<CutoverOutcome | undefined> {
     this.deadline = this.o.now() + this.o.timeoutMs;
     for (const r of this.o.done) this.holds.set(r, this.o.end);
-    const msg: CoordinatorMessage = { type: 'repartition', planVersion: this.o.planVersion, plan: this.o.to as unknown as Record<string, unknown>, minCut: this.o.minCut, slack: this.o.slack };
+    // Through JSON: the plan file format, and absent fields stay absent (msgpack would send undefined as nil).
+    const plan = JSON.parse(JSON.stringify(this.o.to)) as Record<string, unknown>;
+    const msg: CoordinatorMessage = { type: 'repartition', planVersion: this.o.planVersion, plan, minCut: this.o.minCut, slack: this.o.slack };
     await this.toRunning(msg);
     return this.holds.size === this.o.worldSize ? this.decideCut() : undefined;
   }

@@ -89,7 +89,8 @@ export class SimplePolicy implements RepartitionPolicy {
     if (partition.join(',') === plan.partition.join(',')) return noDecision(`rank ${worst} at ${ratios[worst].toFixed(3)}x, but the proportional split equals the current one`, base);
     const since = input.timeMs - this.lastChangeMs;
     if (since < this.config.dwellMs) return noDecision(`dwell: ${since.toFixed(1)} ms since the last repartition, at least ${this.config.dwellMs} ms required`, base);
-    const next = validatePlan({ ...plan, partition, predicted: undefined }, 'simple policy plan');
+    const { predicted: _stale, ...rest } = plan;
+    const next = validatePlan({ ...rest, partition }, 'simple policy plan');
     return {
       ...base,
       action: 'repartition',

@@ -19,7 +19,7 @@ interface RepartitionFlags {
 
 async function run(f: RepartitionFlags): Promise<void> {
   const plan = await readPlanFile(resolve(f.plan));
-  const reply = await adminRequest(`tcp://${f.masterAddr}:${f.masterPort}`, { type: 'admin-repartition', plan: plan as unknown as Record<string, unknown> }, f.timeoutMs);
+  const reply = await adminRequest(`tcp://${f.masterAddr}:${f.masterPort}`, { type: 'admin-repartition', plan: JSON.parse(JSON.stringify(plan)) as Record<string, unknown> }, f.timeoutMs);
   if (!reply.ok) throw new DynpipeError('E_MIGRATION', `coordinator refused ${f.plan}: ${reply.message}`);
   process.stdout.write(`${reply.message}\n`);
 }

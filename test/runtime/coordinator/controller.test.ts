@@ -60,6 +60,8 @@ describe('repartition controller', () => {
     assert.deepEqual(second.plan!.partition, [3, 1]);
     assert.deepEqual(second.plan!.stage_to_rank_map, { '0': [0], '1': [1] });
     assert.equal(second.plan!.microbatch_size, 8);
+    // Regression: undefined keys (in_flight) travel as msgpack nil and fail validation on the ranks.
+    assert.deepEqual(Object.entries(second.plan!).filter(([, v]) => v === undefined), []);
   });
 
   it('does not repartition when the remaining iterations cannot pay for it', () => {

@@ -32,6 +32,8 @@ describe('simple policy', () => {
     const d = p.decide({ timeMs: 1, iteration: 10, totalIterations: 100, plan: PLAN, blocks: blocks([10, 10, 10, 10]), windows: windows(20, 60) });
     assert.equal(d.action, 'repartition');
     assert.deepEqual(d.plan!.partition, [3, 1]);
+    // Regression: a `predicted: undefined` key travelled as msgpack nil and failed validation on the ranks.
+    assert.deepEqual(Object.entries(d.plan!).filter(([, v]) => v === undefined), []);
     assert.deepEqual(d.slowdowns, [1, 3]);
     assert.equal(d.currentMsPerIter, 60);
     assert.equal(d.proposedMsPerIter, 30);
