@@ -1,7 +1,7 @@
 /**
  * Repartitioning benchmark: `node dist/bench/repartition.js [--out DIR] [--backend cpu]
  * [--hidden 128] [--layers 7] [--input 8] [--microbatch 16] [--warm 100] [--phase 150] [--factor 2]
- * [--modes pipedream,simple,dynpipe-re,dynpipe]`. Prints a markdown table; writes every run's
+ * [--modes pipedream,simple,dynpipe-re,dynpipe] [--cpus-per-rank k]`. Prints a markdown table; writes every run's
  * logs, the throughput over time of each mode (throughput.csv) and summary.json to DIR.
  *
  * Scenario: a 4-rank straight pipeline of an mlp (layers + 1 blocks, on input x input images so
@@ -16,7 +16,12 @@
  * run under its constant slowdown: their steady throughput is what a mode should recover to.
  * Metrics per mode and phase: recovery = steady throughput (second half of the phase) / the
  * reference, time to sustain 90 % of the reference, and per plan change the pause at stage 0 in
- * iteration times (the median microbatch interval before the change).
+ * iteration times (the median microbatch interval before the change). On a machine whose
+ * background load drifts between runs, "normalized" recovery compares ratios within each run
+ * instead: (phase / the run's own undisturbed throughput) / (reference / the calibration run's).
+ *
+ * Pause comparison: the same scripted change (base plan -> the rank-1 plan at microbatch `warm`,
+ * no interference, no policy) applied live (dynpipe) and by checkpoint and restart (dynpipe-re).
  */
 import { spawn } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -59,6 +64,7 @@ const warm = intFlag('warm', 100);
 const phase = intFlag('phase', 150);
 const factor = Number(flag('factor', '2'));
 const modes = flag('modes', MODES.join(',')).split(',') as Array<(typeof MODES)[number]>;
+const pinning = process.argv.includes('--cpus-per-rank') ? ['--cpus-per-rank', String(intFlag('cpus-per-rank', 1))] : [];
 const total = warm + 2 * phase;
 const ranks = 4;
 const modelArgs = { hidden, layers, inputHeight: input, inputWidth: input };
@@ -89,7 +95,7 @@ function writePlan(name: string, plan: Plan): string {
 
 async function launch(name: string, planPath: string, mbs: number, slow: string, extra: string[] = []): Promise<RankLogRow[]> {
   const logs = join(out, name, 'logs');
-  await run(name, ['launch', '--plan', planPath, '--num-minibatches', String(mbs), ...data, '--log-dir', logs, '--quiet', ...extra], slow ? { DYNPIPE_BENCH_SLOW: slow } : {});
+  await run(name, ['launch', '--plan', planPath, '--num-minibatches', String(mbs), ...data, '--log-dir', logs, '--quiet', ...pinning, ...extra], slow ? { DYNPIPE_BENCH_SLOW: slow } : {});
   return readRankLogs(logs);
 }
 
@@ -123,15 +129,16 @@ async function main(): Promise<void> {
   const base = best([1, 1, 1, 1]);
   const slowed = [best([1, factor, 1, 1]), best([1, 1, factor, 1])];
   const basePath = writePlan('plan-base', base);
+  const baseRef = rangeThroughput(completions(calib), Math.floor(warm / 3), warm, microbatch);
   const refs: number[] = [];
   for (const [k, p] of slowed.entries()) {
     const rows = await launch(`ref-rank${k + 1}`, writePlan(`plan-rank${k + 1}-slowed`, p), phase, `${k + 1}:${factor}:0mb-`);
     refs.push(rangeThroughput(completions(rows), Math.floor(phase / 3), phase, microbatch));
   }
   const slow = `1:${factor}:${warm}mb-${warm + phase}mb,2:${factor}:${warm + phase}mb-${total}mb`;
-  const summary: Record<string, unknown> = { machine: 'see BENCHMARKS.md', hidden, layers, input, microbatch, warm, phase, factor, base: base.partition, slowed: slowed.map((p) => p.partition), refs };
+  const summary: Record<string, unknown> = { machine: 'see BENCHMARKS.md', hidden, layers, input, microbatch, warm, phase, factor, base: base.partition, slowed: slowed.map((p) => p.partition), baseRef, refs };
   const table = [
-    `| mode | base samples/s | phase 1 recovery | phase 1 time to 90 % (s) | phase 2 recovery | phase 2 time to 90 % (s) | changes | pause at stage 0 (ms) | pause / iteration |`,
+    `| mode | base samples/s | phase 1 recovery (normalized) | phase 1 time to 90 % (s) | phase 2 recovery (normalized) | phase 2 time to 90 % (s) | changes | pause at stage 0 (ms) | pause / iteration |`,
     '|---|---:|---:|---:|---:|---:|---:|---:|---:|',
   ];
   const bins: string[] = ['mode,time_s,samples_per_s'];
@@ -141,21 +148,31 @@ async function main(): Promise<void> {
     const rows = await launch(mode, basePath, total, slow, extra);
     const c = completions(rows);
     for (const b of throughputBins(c, 1000, microbatch)) bins.push(`${mode},${b.timeS},${b.samplesPerS.toFixed(2)}`);
+    const own = rangeThroughput(c, Math.floor(warm / 3), warm, microbatch);
     const phases = [0, 1].map((k) => {
       const a = warm + k * phase;
       const steady = rangeThroughput(c, a + Math.floor(phase / 2), a + phase, microbatch);
       const t90 = recoveryMs(c, a, a + phase, 0.9 * refs[k], microbatch, 20);
-      return { steady, recovery: steady / refs[k], t90S: t90 === undefined ? undefined : t90 / 1000 };
+      return { steady, recovery: steady / refs[k], normalized: steady / own / (refs[k] / baseRef), t90S: t90 === undefined ? undefined : t90 / 1000 };
     });
     const changes = rows.filter((r): r is Extract<RankLogRow, { row: 'repartition' }> => r.row === 'repartition' && r.rank === 0);
     const pauses = changes.map((r) => ({ at: r.iteration ?? 0, pauseMs: r.pause_ms, iterations: r.pause_ms / iterationMsBefore(c, r.iteration ?? 0, 20) }));
-    summary[mode] = { baseThroughput: rangeThroughput(c, Math.floor(warm / 3), warm, microbatch), phases, pauses };
+    summary[mode] = { baseThroughput: own, phases, pauses };
     const meanPause = pauses.length ? pauses.reduce((s, p) => s + p.pauseMs, 0) / pauses.length : undefined;
     const meanIter = pauses.length ? pauses.reduce((s, p) => s + p.iterations, 0) / pauses.length : undefined;
     table.push(
-      `| ${mode} | ${fmt(rangeThroughput(c, Math.floor(warm / 3), warm, microbatch), 1)} | ${fmt(phases[0].recovery)} | ${fmt(phases[0].t90S, 1)} | ${fmt(phases[1].recovery)} | ${fmt(phases[1].t90S, 1)} | ${changes.length} | ${fmt(meanPause, 1)} | ${fmt(meanIter, 1)} |`,
+      `| ${mode} | ${fmt(own, 1)} | ${fmt(phases[0].recovery)} (${fmt(phases[0].normalized)}) | ${fmt(phases[0].t90S, 1)} | ${fmt(phases[1].recovery)} (${fmt(phases[1].normalized)}) | ${fmt(phases[1].t90S, 1)} | ${changes.length} | ${fmt(meanPause, 1)} | ${fmt(meanIter, 1)} |`,
     );
   }
+  const pauseOf: Record<string, number> = {};
+  for (const mode of ['dynpipe', 'dynpipe-re'] as const) {
+    const extra = ['--mode', mode, '--no-policy', '--change-at', `${warm}:${join(out, 'plan-rank1-slowed.json')}`];
+    if (mode === 'dynpipe-re') extra.push('--checkpoint-dir', join(out, `pause-${mode}`, 'ckpt'));
+    const rows = await launch(`pause-${mode}`, basePath, warm + 50, '', extra);
+    const change = rows.find((r): r is Extract<RankLogRow, { row: 'repartition' }> => r.row === 'repartition' && r.rank === 0);
+    if (change) pauseOf[mode] = change.pause_ms;
+  }
+  summary.scriptedPauseMs = pauseOf;
   writeFileSync(join(out, 'throughput.csv'), bins.join('\n') + '\n');
   writeFileSync(join(out, 'summary.json'), JSON.stringify(summary, null, 2) + '\n');
   process.stdout.write(
@@ -163,11 +180,11 @@ async function main(): Promise<void> {
       `best static plans [${slowed[0].partition.join(', ')}] (rank 1 x${factor}) and [${slowed[1].partition.join(', ')}] (rank 2 x${factor}), ` +
       `their throughput ${refs.map((r) => r.toFixed(1)).join(' and ')} samples/s\n\n${table.join('\n')}\n`,
   );
-  const re = summary['dynpipe-re'] as { pauses: Array<{ pauseMs: number }> } | undefined;
-  const live = summary.dynpipe as { pauses: Array<{ pauseMs: number }> } | undefined;
-  if (re?.pauses.length && live?.pauses.length) {
-    const mean = (p: Array<{ pauseMs: number }>) => p.reduce((s, x) => s + x.pauseMs, 0) / p.length;
-    process.stdout.write(`\nrestart (dynpipe-re) / live (dynpipe) mean pause: ${(mean(re.pauses) / mean(live.pauses)).toFixed(1)}x\n`);
+  if (pauseOf.dynpipe !== undefined && pauseOf['dynpipe-re'] !== undefined) {
+    process.stdout.write(
+      `\nscripted change [${base.partition.join(', ')}] -> [${slowed[0].partition.join(', ')}] at microbatch ${warm}, pause at stage 0: ` +
+        `live ${pauseOf.dynpipe.toFixed(1)} ms, restart ${pauseOf['dynpipe-re'].toFixed(1)} ms (${(pauseOf['dynpipe-re'] / pauseOf.dynpipe).toFixed(0)}x)\n`,
+    );
   }
 }
 

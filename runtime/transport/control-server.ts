@@ -115,7 +115,7 @@ export class ControlServer {
   /** The oldest queued admin request, waiting up to `timeoutMs`. */
   nextAdmin(timeoutMs: number): Promise<FromAdmin> {
     checkTimeout(timeoutMs);
-    return this.admin.take((m): m is FromAdmin => true, timeoutMs, (waited) => new DynpipeError('E_PEER_TIMEOUT', `coordinator: no admin request after ${waited} ms`));
+    return this.admin.take((_m): _m is FromAdmin => true, timeoutMs, (waited) => new DynpipeError('E_PEER_TIMEOUT', `coordinator: no admin request after ${waited} ms`));
   }
 
   /** Answers the admin client `identity` (which may have given up and gone: then E_PEER_FAILED). */

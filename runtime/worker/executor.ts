@@ -212,7 +212,7 @@ export class StageExecutor {
       y.dispose();
     }
     x.dispose();
-    await this.emulateSlowdown(i.mb, t0);
+    if (this.o.slowdown) await this.emulateSlowdown(i.mb, t0);
     t.forwardMs += performance.now() - t0;
   }
 
@@ -243,7 +243,7 @@ export class StageExecutor {
     dy?.dispose();
     if (dx && this.o.topology.stage > 0) this.dxs.set(i.mb, (await dx.data()) as Float32Array);
     dx?.dispose();
-    await this.emulateSlowdown(i.mb, t0);
+    if (this.o.slowdown) await this.emulateSlowdown(i.mb, t0);
     t.backwardMs += performance.now() - t0;
     this.flushTiming();
     this.lastBackward = t;
