@@ -3,11 +3,12 @@
  * launcher (one process per device, the shape PipeDream and torchrun users know).
  */
 import { Command, Option } from 'commander';
-import { runWorker } from '../../worker/worker.js';
+import { runWorker, type Mode } from '../../worker/worker.js';
 import { worldSize } from '../../plan/plan.js';
 import { DynpipeError } from '../../errors.js';
 import { intOption } from '../options.js';
 import { readPlanFile } from '../plan-file.js';
+import { workerHooks } from '../worker-hooks.js';
 
 interface WorkerFlags {
   rank: number;
@@ -21,7 +22,7 @@ interface WorkerFlags {
   dataDir?: string;
   trainSamples?: number;
   backend: 'auto' | 'tensorflow' | 'webgpu' | 'wasm' | 'cpu';
-  mode: string;
+  mode: Mode;
   logDir?: string;
   transport?: 'ipc' | 'tcp';
   bindAddr?: string;
@@ -29,6 +30,13 @@ interface WorkerFlags {
   recvTimeoutMs: number;
   rendezvousTimeoutMs: number;
   saveWeights?: string;
+  jobStartMs?: number;
+  resume?: string;
+  startMicrobatch?: number;
+  restarted?: boolean;
+  checkpointDir?: string;
+  migrationTimeoutMs: number;
+  dumpDir?: string;
 }
 
 const LOOPBACK = /^(127\.\d+\.\d+\.\d+|localhost|::1)$/;
@@ -40,7 +48,9 @@ async function run(f: WorkerFlags): Promise<void> {
     throw new DynpipeError('E_USAGE', `--world-size ${f.worldSize} does not match the plan's ${n} ranks (${f.configPath})`);
   }
   if (f.rank >= n) throw new DynpipeError('E_USAGE', `--rank ${f.rank} is outside the plan's ${n} ranks`);
-  if (f.mode !== 'pipedream') throw new DynpipeError('E_USAGE', `--mode ${f.mode}: only 'pipedream' (static plan) is available in this build`);
+  if (f.mode === 'dynpipe-re' && !f.checkpointDir) throw new DynpipeError('E_USAGE', '--mode dynpipe-re needs --checkpoint-dir (where the restart checkpoints go)');
+  if (f.startMicrobatch !== undefined && !f.resume) throw new DynpipeError('E_USAGE', '--start-microbatch needs --resume (the checkpoint of that microbatch)');
+  if (f.restarted && !f.resume) throw new DynpipeError('E_USAGE', '--restarted needs --resume');
   const transport = f.transport ?? (LOOPBACK.test(f.masterAddr) ? 'ipc' : 'tcp');
   const bind =
     transport === 'ipc'
@@ -62,6 +72,15 @@ async function run(f: WorkerFlags): Promise<void> {
     recvTimeoutMs: f.recvTimeoutMs,
     rendezvousTimeoutMs: f.rendezvousTimeoutMs,
     saveWeightsDir: f.saveWeights,
+    mode: f.mode,
+    jobStartMs: f.jobStartMs,
+    resumeDir: f.resume,
+    startMicrobatch: f.startMicrobatch,
+    restarted: f.restarted,
+    checkpointDir: f.checkpointDir,
+    migrationTimeoutMs: f.migrationTimeoutMs,
+    dumpDir: f.dumpDir,
+    ...workerHooks(process.env, f.rank),
     say: (line) => process.stderr.write(line + '\n'),
   });
 }
@@ -89,5 +108,12 @@ export function register(program: Command): void {
     .option('--recv-timeout-ms <ms>', 'deadline of each receive from a peer', intOption(1), 120_000)
     .option('--rendezvous-timeout-ms <ms>', 'deadline for all ranks to register', intOption(1), 120_000)
     .option('--save-weights <dir>', 'write this stage\'s final weights to <dir>/stage-<s>.rank-<r>.weights')
+    .option('--job-start-ms <epochMs>', 'epoch ms at which the job started (the clock of every log; default: now)', intOption(0))
+    .option('--resume <dir>', 'continue from this complete checkpoint (written at a cut)')
+    .option('--start-microbatch <m>', 'with --resume: the cut microbatch expected (checked against the checkpoint)', intOption(0))
+    .option('--restarted', 'with --resume: this rank continues a running job after a dynpipe-re restart')
+    .option('--checkpoint-dir <dir>', 'checkpoints at plan changes (needed by dynpipe-re; dynpipe writes one before migrating)')
+    .option('--migration-timeout-ms <ms>', 'deadline of every step of a plan change', intOption(1), 60_000)
+    .option('--dump-dir <dir>', 'diagnostics: after each plan change write this rank\'s state to <dir>/post-v<version>/')
     .action((f: WorkerFlags) => run(f));
 }
