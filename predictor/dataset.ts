@@ -21,7 +21,7 @@ export interface DatasetRow {
   target: string;
   /** Workload that ran while the device features were observed. */
   observer: string;
-  /** Target's profiled step time per microbatch alone, and its median under the mix. */
+  /** Target's median step time per microbatch alone (interleaved with the mix, mix paused), and under the mix. */
   aloneMs: number;
   interferedMs: number;
   static: StaticFeatures;
@@ -35,16 +35,17 @@ const META = [
   ['repeat', 'count', 'repetition of the mix, from 0'],
   ['target', 'text', "workload whose slowdown is the target: '<model>/<first>-<end>/b<batch>' (blocks [first, end))"],
   ['observer', 'text', 'workload running on the device while the device features were observed'],
-  ['alone_ms', 'ms', "target's profiled step time per microbatch alone (smallest per-run median)"],
+  ['alone_ms', 'ms', "target's median step time per microbatch alone, measured interleaved with its interfered runs (mix paused)"],
   ['interfered_ms', 'ms', "target's median step time per microbatch under the mix"],
 ] as const;
 const TARGET = ['slowdown', 'x', 'interfered_ms / alone_ms: the device slowdown factor for the target (the label)'] as const;
 
 export const DATASET_COLUMNS: readonly string[] = [...META.map((m) => m[0]), ...FEATURES.map((f) => f.name), TARGET[0]];
 
-/** The header comment: format line plus one line per column with unit and meaning. */
-export function datasetHeaderComment(): string {
+/** The header comment: format line, provenance lines, then one line per column with unit and meaning. */
+export function datasetHeaderComment(provenance: readonly string[] = []): string {
   const lines = ['# dynpipe predictor dataset v1. Columns (name [unit]: meaning); an empty cell is a feature the host could not observe.'];
+  for (const p of provenance) lines.push(`# ${p.replace(/\n/g, ' ')}`);
   for (const [name, unit, doc] of META) lines.push(`# ${name} [${unit}]: ${doc}`);
   for (const f of FEATURES) lines.push(`# ${f.name} [${f.unit}] (${f.group}): ${f.doc}`);
   lines.push(`# ${TARGET[0]} [${TARGET[1]}]: ${TARGET[2]}`);
@@ -65,10 +66,13 @@ function record(r: DatasetRow): unknown[] {
   ];
 }
 
-/** CSV text of `rows`; with `header`, the comment and the column line come first (a new file). */
-export function printDataset(rows: readonly DatasetRow[], header: boolean): string {
+/**
+ * CSV text of `rows`; with `header`, the comment (with `provenance` lines: host, backend, flags)
+ * and the column line come first (a new file).
+ */
+export function printDataset(rows: readonly DatasetRow[], header: boolean, provenance: readonly string[] = []): string {
   const body = stringify(rows.map(record), { header, columns: header ? [...DATASET_COLUMNS] : undefined });
-  return (header ? datasetHeaderComment() : '') + body;
+  return (header ? datasetHeaderComment(provenance) : '') + body;
 }
 
 /** Parses dataset CSV text; an error names `where`, the line and the field (E_DATA). */

@@ -38,6 +38,21 @@ export interface StageObservation {
   windowMs: number;
 }
 
+/**
+ * Field-wise mean of several windows' observations (of about equal length); a nullable field is
+ * null when any window could not observe it.
+ */
+export function meanObservation(windows: readonly HostObservation[]): HostObservation {
+  if (windows.length === 0) throw new DynpipeError('E_PREDICTOR', 'mean of no observation windows');
+  const keys = Object.keys(windows[0]) as Array<keyof HostObservation>;
+  const out = {} as Record<keyof HostObservation, number | null>;
+  for (const k of keys) {
+    const values = windows.map((w) => w[k]);
+    out[k] = values.some((v) => v === null) ? null : (values as number[]).reduce((a, b) => a + b, 0) / values.length;
+  }
+  return out as HostObservation;
+}
+
 export function deviceFeatures(host: HostObservation, stage: StageObservation): DeviceFeatures {
   const positive = (x: number, what: string): number => {
     if (!(Number.isFinite(x) && x > 0)) throw new DynpipeError('E_PREDICTOR', `stage observation: ${what} must be > 0, got ${x}`);

@@ -1,7 +1,7 @@
 /**
  * The real effects behind the collection loop (predictor/collect.ts): stage workloads timed on the
- * current tfjs backend, interferers as generator processes, host observations from /proc/stat and
- * nvidia-smi. Used by `dynpipe predictor collect` and by the smoke test.
+ * current tfjs backend (the caller selected it), interferers as generator processes that pause on
+ * request, host observations from /proc/stat and nvidia-smi. Used by `dynpipe predictor collect`.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { ModelSpec } from '../runtime/models/block.js';
@@ -19,7 +19,7 @@ export interface ProcessCollectOptions {
   group: GeneratorGroup;
   /** Timed microbatches per workload run. */
   microbatches: number;
-  /** Wait after starting a mix's generators before measuring. */
+  /** Wait after starting a mix's generators before measuring (pauses and resumes do not wait). */
   settleMs: number;
   /** Seeds workload tensors and net jitter. */
   seed: number;
@@ -53,7 +53,8 @@ export class ProcessCollectIo implements CollectIo {
 
   async startMix(mix: Mix): Promise<RunningMix> {
     const started: RunningGenerator[] = [];
-    const stop = async (): Promise<void> => void (await Promise.all(started.map((g) => g.stop())));
+    const each = (f: (g: RunningGenerator) => Promise<void>) => async (): Promise<void> => void (await Promise.all(started.map(f)));
+    const stop = each((g) => g.stop());
     try {
       for (const spec of mix) if (spec.kind !== 'net') started.push(await this.o.group.start(spec));
     } catch (e) {
@@ -62,7 +63,7 @@ export class ProcessCollectIo implements CollectIo {
     }
     if (started.length > 0) await sleep(this.o.settleMs);
     const net = mix.flatMap((s, i) => (s.kind === 'net' ? [netDelayHook(s.intensity, { seed: this.o.seed + i })] : []));
-    return { sendDelay: combineDelays(net), stop };
+    return { sendDelay: combineDelays(net), pause: each((g) => g.pause()), resume: each((g) => g.resume()), stop };
   }
 
   async openWindow(): Promise<() => Promise<HostObservation>> {

@@ -10,8 +10,7 @@ import { DEFAULT_FOREST_OPTIONS, SlowdownForest, type ForestOptions } from '../.
 import { evaluateModels, type EvalReport } from '../../../predictor/evaluate.js';
 import { labeled } from '../../../predictor/dataset.js';
 import { parseDeviceFeatures, parseStaticFeatures, staticFeatures, type StaticFeatures } from '../../../predictor/features.js';
-import { loadModel } from '../../../profile/load-model.js';
-import { modelArgs, readDataset, readJson, writeText } from './predictor-io.js';
+import { parseModelChoice, readDataset, readJson, writeText } from './predictor-io.js';
 
 interface ForestFlags {
   progress?: boolean;
@@ -88,8 +87,7 @@ export function registerModelCommands(predictor: Command): void {
     .command('predict')
     .description('predict the slowdown of a block range on a device, from its current device features')
     .requiredOption('--forest <json>', 'forest file from `dynpipe predictor train`')
-    .option('--model <name>', 'zoo model (with --range and --batch)')
-    .option('--model-args <json>', 'model arguments, as a JSON object')
+    .option('--model <name[:k=v,...]>', 'zoo model with its arguments, e.g. vgg16:width=0.125 (with --range and --batch)')
     .option('--range <a:b>', 'block range [a, b)')
     .option('--batch <n>', 'microbatch size', intOption(1), 32)
     .option('--static <json>', 'instead of --model/--range/--batch: static features of the range (a JSON object)')
@@ -107,7 +105,6 @@ export function registerModelCommands(predictor: Command): void {
 interface PredictFlags {
   forest: string;
   model?: string;
-  modelArgs?: string;
   range?: string;
   batch: number;
   static?: string;
@@ -123,6 +120,9 @@ async function targetFeatures(flags: PredictFlags): Promise<StaticFeatures> {
   if (flags.model === undefined || flags.range === undefined) throw new DynpipeError('E_USAGE', 'give --model and --range (or --static)');
   const m = /^(\d+):(\d+)$/.exec(flags.range);
   if (!m) throw new DynpipeError('E_USAGE', `--range must look like a:b, got '${flags.range}'`);
-  const spec = await loadModel(flags.model, modelArgs(flags.modelArgs));
+  const model = parseModelChoice(flags.model);
+  // Loaded here, not at start-up: the zoo brings in tfjs, which other subcommands do not need.
+  const { buildModel } = await import('../../models/zoo.js');
+  const spec = buildModel(model.name, model.args);
   return staticFeatures(spec, Number(m[1]), Number(m[2]), flags.batch);
 }
