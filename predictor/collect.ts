@@ -25,13 +25,14 @@ import { DynpipeError } from '../runtime/errors.js';
 import { deviceFeatures, meanObservation, type HostObservation } from './observation.js';
 import { mixKey, type Mix } from './mix.js';
 import { runKey, type DatasetRow } from './dataset.js';
-import type { StaticFeatures } from './features.js';
+import { withAloneMs, type RangeFeatures } from './features.js';
 
 /** A stage workload: a block range of a model at a batch size. */
 export interface Workload {
   /** '<model>/<first>-<end>/b<batch>' */
   id: string;
-  static: StaticFeatures;
+  /** The model-derived static features; rows add the measured `alone_ms`. */
+  static: RangeFeatures;
 }
 
 export function workloadId(model: string, start: number, end: number, batch: number): string {
@@ -187,7 +188,7 @@ function rowsOf(workloads: readonly Workload[], measured: readonly WorkloadMeasu
         observer: observer.id,
         aloneMs: alone[t].stepMs,
         interferedMs: under[t].stepMs,
-        static: target.static,
+        static: withAloneMs(target.static, alone[t].stepMs),
         device: devices[o],
         slowdown: under[t].stepMs / alone[t].stepMs,
       });

@@ -14,6 +14,8 @@ export type HostObservation = Pick<
   | 'cpu_util_cores'
   | 'cpu_util_machine'
   | 'procs_running_per_core'
+  | 'runq_wait_fraction'
+  | 'cpu_pressure'
   | 'load_avg_per_core'
   | 'membw_probe_gbps'
   | 'gpu_util'
@@ -70,6 +72,8 @@ export function deviceFeatures(host: HostObservation, stage: StageObservation): 
     cpu_util_cores: host.cpu_util_cores,
     cpu_util_machine: host.cpu_util_machine,
     procs_running_per_core: host.procs_running_per_core,
+    runq_wait_fraction: host.runq_wait_fraction,
+    cpu_pressure: host.cpu_pressure,
     load_avg_per_core: host.load_avg_per_core,
     membw_probe_gbps: host.membw_probe_gbps,
     gpu_util: host.gpu_util,

@@ -6,7 +6,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { ModelSpec } from '../runtime/models/block.js';
 import { workloadId, type CollectIo, type RunningMix, type SendDelay, type Workload, type WorkloadRun } from '../predictor/collect.js';
-import { staticFeatures } from '../predictor/features.js';
+import { rangeFeatures } from '../predictor/features.js';
 import type { HostObservation } from '../predictor/observation.js';
 import type { Mix } from '../predictor/mix.js';
 import type { HostSampler } from '../runtime/stats/host-stats.js';
@@ -34,7 +34,7 @@ export class ProcessCollectIo implements CollectIo {
   /** Registers blocks [start, end) of `spec` at `batch` as a workload; its tensors are built on first run. */
   addWorkload(spec: ModelSpec, start: number, end: number, batch: number): Workload {
     const id = workloadId(spec.name, start, end, batch);
-    const features = staticFeatures(spec, start, end, batch);
+    const features = rangeFeatures(spec, start, end, batch);
     let timer: Promise<StageTimer> | undefined;
     this.timers.set(id, () =>
       (timer ??= createStageTimer(spec, start, end, batch, this.o.seed).then((t) => {

@@ -2,7 +2,7 @@ import { strict as assert } from 'node:assert';
 import { collect, median, type CollectIo, type Workload, type WorkloadRun } from '../../predictor/collect.js';
 import { runKey, type DatasetRow } from '../../predictor/dataset.js';
 import { interfererSpec, type Mix } from '../../predictor/mix.js';
-import { staticFeatures } from '../../predictor/features.js';
+import { rangeFeatures } from '../../predictor/features.js';
 import type { HostObservation } from '../../predictor/observation.js';
 import { quietDevice, tinySpec } from './fixtures.js';
 
@@ -56,8 +56,8 @@ function fakeIo(log: string[], o: FakeOptions = {}): CollectIo {
 }
 
 const workloads: Workload[] = [
-  { id: 'a', static: staticFeatures(tinySpec(), 0, 2, 1) },
-  { id: 'b', static: staticFeatures(tinySpec(), 2, 4, 1) },
+  { id: 'a', static: rangeFeatures(tinySpec(), 0, 2, 1) },
+  { id: 'b', static: rangeFeatures(tinySpec(), 2, 4, 1) },
 ];
 
 async function all(gen: AsyncGenerator<DatasetRow[]>): Promise<DatasetRow[][]> {
@@ -106,7 +106,7 @@ describe('predictor collection loop', () => {
     assert.equal(fromB.device.send_wait_ms, 5);
     assert.equal(fromB.device.wait_fraction, (2 * 15) / (2 * (40 + 100 + 40 + 15)));
     assert.equal(fromB.device.self_compute_ratio, 1);
-    assert.deepEqual(fromB.static, workloads[0].static);
+    assert.deepEqual(fromB.static, { ...workloads[0].static, alone_ms: 10 }); // with the target's alone median
     assert.equal(fromB.device.self_flops_per_byte, workloads[1].static.flops_per_byte);
   });
 

@@ -12,7 +12,7 @@ function row(mix: string, slowdown: number, gpuUtil: number | null): DatasetRow 
     observer: 'tiny/2-4/b4',
     aloneMs: 12.5,
     interferedMs: 12.5 * slowdown,
-    static: staticFeatures(tinySpec(), 0, 2, 4),
+    static: staticFeatures(tinySpec(), 0, 2, 4, 12.5),
     device: { ...quietDevice(), cpu_peer: 1 / 3, gpu_util: gpuUtil },
     slowdown,
   };

@@ -10,7 +10,9 @@ import { DEFAULT_FOREST_OPTIONS, SlowdownForest, type ForestOptions } from '../.
 import { evaluateModels, type EvalReport } from '../../../predictor/evaluate.js';
 import { labeled } from '../../../predictor/dataset.js';
 import { parseDeviceFeatures, parseStaticFeatures, staticFeatures, type StaticFeatures } from '../../../predictor/features.js';
-import { parseModelChoice, readDataset, readJson, writeText } from './predictor-io.js';
+import { parseModelChoice, readDataset, readJson, readText, writeText } from './predictor-io.js';
+import { profiledRangeMs } from '../../../predictor/predict.js';
+import { parseProfile } from '../../../profile/format.js';
 
 interface ForestFlags {
   progress?: boolean;
@@ -90,6 +92,8 @@ export function registerModelCommands(predictor: Command): void {
     .option('--model <name[:k=v,...]>', 'zoo model with its arguments, e.g. vgg16:width=0.125 (with --range and --batch)')
     .option('--range <a:b>', 'block range [a, b)')
     .option('--batch <n>', 'microbatch size', intOption(1), 32)
+    .option('--alone-ms <ms>', "the range's profiled step time alone on the device, ms per microbatch (with --model)", floatOption(0))
+    .option('--profile <json>', 'instead of --alone-ms: the device profile (`dynpipe profile`) to sum the range from')
     .option('--static <json>', 'instead of --model/--range/--batch: static features of the range (a JSON object)')
     .requiredOption('--device <json>', 'device features as a worker reports them (a JSON object with every device feature)')
     .option('--json', 'print features and prediction as JSON')
@@ -107,6 +111,8 @@ interface PredictFlags {
   model?: string;
   range?: string;
   batch: number;
+  aloneMs?: number;
+  profile?: string;
   static?: string;
   device: string;
   json?: boolean;
@@ -114,7 +120,9 @@ interface PredictFlags {
 
 async function targetFeatures(flags: PredictFlags): Promise<StaticFeatures> {
   if (flags.static !== undefined) {
-    if (flags.model !== undefined || flags.range !== undefined) throw new DynpipeError('E_USAGE', '--static replaces --model and --range; give one or the other');
+    if (flags.model !== undefined || flags.range !== undefined || flags.aloneMs !== undefined || flags.profile !== undefined) {
+      throw new DynpipeError('E_USAGE', '--static replaces --model, --range, --alone-ms and --profile; give one or the other');
+    }
     return parseStaticFeatures(readJson(flags.static, 'static features', 'E_PREDICTOR'), flags.static);
   }
   if (flags.model === undefined || flags.range === undefined) throw new DynpipeError('E_USAGE', 'give --model and --range (or --static)');
@@ -124,5 +132,8 @@ async function targetFeatures(flags: PredictFlags): Promise<StaticFeatures> {
   // Loaded here, not at start-up: the zoo brings in tfjs, which other subcommands do not need.
   const { buildModel } = await import('../../models/zoo.js');
   const spec = buildModel(model.name, model.args);
-  return staticFeatures(spec, Number(m[1]), Number(m[2]), flags.batch);
+  const [start, end] = [Number(m[1]), Number(m[2])];
+  if ((flags.aloneMs === undefined) === (flags.profile === undefined)) throw new DynpipeError('E_USAGE', 'give the range\'s profiled time: --alone-ms or --profile (one of them)');
+  const aloneMs = flags.profile === undefined ? flags.aloneMs! : profiledRangeMs(parseProfile(readText(flags.profile, 'profile'), flags.profile), spec, start, end, flags.batch, flags.profile);
+  return staticFeatures(spec, start, end, flags.batch, aloneMs);
 }
