@@ -186,7 +186,6 @@ function rowsOf(workloads: readonly Workload[], measured: readonly WorkloadMeasu
         repeat,
         target: target.id,
         observer: observer.id,
-        aloneMs: alone[t].stepMs,
         interferedMs: under[t].stepMs,
         static: withAloneMs(target.static, alone[t].stepMs),
         device: devices[o],

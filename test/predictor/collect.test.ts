@@ -86,13 +86,13 @@ describe('predictor collection loop', () => {
     assert.deepEqual(chunks.map((rows) => rows.map((r) => r.slowdown)), [[1, 1, 1, 1], [2, 2, 2, 2], [1.5, 1.5, 1.5, 1.5]]);
     // Without ABBA (alone, interfered, alone, interfered) the quiet mix would read (1 + 2/8)/(1 + 1/8) = 1.11 here.
     const [a] = chunks[0];
-    assert.equal(a.aloneMs, 10 * (1 + (0 + 3) / 16)); // alone runs were the 0th and 3rd
+    assert.equal(a.static.alone_ms, 10 * (1 + (0 + 3) / 16)); // alone runs were the 0th and 3rd
   });
 
   it('emits one row per (target, observer) pair: target static features and slowdown, observer device features', async () => {
     const mixes: Mix[] = [[], [interfererSpec('cpu', '0', 1)], [interfererSpec('net', '1', 0.5)]];
     const [quiet, cpu, net] = await all(collect({ workloads, mixes, repeats: 1, rounds: 2 }, fakeIo([], { outlier: true })));
-    assert.deepEqual(cpu.map((r) => [r.target, r.observer, r.aloneMs, r.interferedMs, r.slowdown]), [
+    assert.deepEqual(cpu.map((r) => [r.target, r.observer, r.static.alone_ms, r.interferedMs, r.slowdown]), [
       ['a', 'a', 10, 20, 2],
       ['a', 'b', 10, 20, 2],
       ['b', 'a', 40, 80, 2],

@@ -12,7 +12,7 @@ import { DynpipeError } from '../../errors.js';
 import { floatOption, intOption } from '../options.js';
 import { progressBar } from '../progress-bar.js';
 import { collect, type Workload } from '../../../predictor/collect.js';
-import { parseDataset, printDataset, runKey } from '../../../predictor/dataset.js';
+import { parseDataset, printDataset, roundMeasured, runKey } from '../../../predictor/dataset.js';
 import { INTERFERER_KINDS, parseCores, randomMixes, type InterfererKind } from '../../../predictor/mix.js';
 import { HostSampler } from '../../stats/host-stats.js';
 import { GeneratorGroup, findOnPath } from '../../../profile/interfere/spawn.js';
@@ -42,6 +42,9 @@ interface CollectFlags {
   timeBudgetS?: number;
   progress?: boolean;
 }
+
+/** Significant digits of measured numbers in the file (noise is far above 1e-5). */
+const MEASURED_DIGITS = 5;
 
 const DEFAULT_MODELS: ModelChoice[] = [{ name: 'mlp', args: {} }, { name: 'tinycnn', args: {} }];
 
@@ -96,7 +99,7 @@ async function run(flags: CollectFlags): Promise<void> {
   } else {
     const provenance = [
       `collected ${new Date().toISOString()} on ${hostname()} (${cpus().length} cores, ${cpus()[0]?.model ?? 'unknown CPU'}) with backend ${choice.name}: ${choice.device}`,
-      `models ${models.map((m) => [m.name, ...Object.entries(m.args).map(([k, v]) => `${k}=${v}`)].join(':')).join(' ')}; ${flags.stages} ranges each; batches ${batches.join(',')}; ${flags.rounds} alone/interfered rounds of ${flags.microbatches} microbatches`,
+      `measured numbers rounded to ${MEASURED_DIGITS} significant digits; models ${models.map((m) => [m.name, ...Object.entries(m.args).map(([k, v]) => `${k}=${v}`)].join(':')).join(' ')}; ${flags.stages} ranges each; batches ${batches.join(',')}; ${flags.rounds} alone/interfered rounds of ${flags.microbatches} microbatches`,
     ];
     writeText(flags.out, printDataset([], true, provenance));
   }
@@ -109,7 +112,7 @@ async function run(flags: CollectFlags): Promise<void> {
   try {
     const plan = { workloads, mixes, repeats: flags.repeats, rounds: flags.rounds };
     for await (const chunk of collect(plan, io, { done, onProgress: (n) => bar.update(n) })) {
-      appendFileSync(flags.out, printDataset(chunk, false));
+      appendFileSync(flags.out, printDataset(chunk.map((r) => roundMeasured(r, MEASURED_DIGITS)), false));
       rows += chunk.length;
       runs++;
       if (overBudget()) break;

@@ -45,6 +45,7 @@ function printReport(r: EvalReport, data: string): void {
     ['random forest', r.forest],
     ['linear (self+peer util)', r.linear],
     ['training mean', r.mean],
+    ["observer's own ratio", r.observerRatio],
     ...Object.entries(r.forestByTag).map(([tag, s]): [string, typeof s] => [`forest, ${tag} (${s.rows} rows)`, s]),
   ];
   const width = Math.max(...scored.map(([label]) => label.length));

@@ -24,7 +24,7 @@ describe('dynpipe predictor train|eval|predict', function () {
   const synthetic = syntheticRows(24, 4, 31);
   const rows: DatasetRow[] = synthetic.map((r, i) => {
     const { static: s, device } = fromVector(r.x);
-    return { mix: r.group, repeat: 0, target: `t${i % 4}`, observer: 't0', aloneMs: 10, interferedMs: 10 * r.y, static: s, device, slowdown: r.y };
+    return { mix: r.group, repeat: 0, target: `t${i % 4}`, observer: 't0', interferedMs: s.alone_ms * r.y, static: s, device, slowdown: r.y };
   });
   writeFileSync(data, printDataset(rows, true));
 
