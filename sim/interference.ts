@@ -54,16 +54,16 @@ export interface RankInterference {
   readonly event: number;
 }
 
-function where(e: ScheduleEvent): string {
-  return e.line > 0 ? `interference line ${e.line}` : 'interference event';
+function where(e: ScheduleEvent, source: string): string {
+  return e.line > 0 ? `${source} line ${e.line}` : `${source} event`;
 }
 
 /** The ranks `e` lands on under `model` for `ranks` ranks; E_USAGE when it targets none. */
-function targetRanks(e: ScheduleEvent, model: SlowdownModel, ranks: number): number[] {
+function targetRanks(e: ScheduleEvent, model: SlowdownModel, ranks: number, source: string): number[] {
   const spec = e.spec;
   let out: number[];
   if (spec.kind === 'cpu' || spec.kind === 'membw') {
-    if (spec.cores.length === 0) throw new DynpipeError('E_USAGE', `${where(e)}: an unpinned ${spec.kind} load ('*') hits no particular rank; name cores`);
+    if (spec.cores.length === 0) throw new DynpipeError('E_USAGE', `${where(e, source)}: an unpinned ${spec.kind} load ('*') hits no particular rank; name cores`);
     out = [...new Set(spec.cores.map((c) => Math.floor(c / model.coresPerRank)))];
   } else if (spec.kind === 'gpu') {
     out = [];
@@ -73,7 +73,7 @@ function targetRanks(e: ScheduleEvent, model: SlowdownModel, ranks: number): num
   }
   const missing = out.find((r) => r >= ranks);
   if (out.length === 0 || missing !== undefined) {
-    throw new DynpipeError('E_USAGE', `${where(e)}: targets ${missing !== undefined ? `rank ${missing}` : 'no rank'}, but the job has ranks 0..${ranks - 1} (${model.coresPerRank} core(s) per rank, ${model.ranksPerGpu} rank(s) per GPU)`);
+    throw new DynpipeError('E_USAGE', `${where(e, source)}: targets ${missing !== undefined ? `rank ${missing}` : 'no rank'}, but the job has ranks 0..${ranks - 1} (${model.coresPerRank} core(s) per rank, ${model.ranksPerGpu} rank(s) per GPU)`);
   }
   return out.sort((a, b) => a - b);
 }
@@ -91,14 +91,14 @@ export function checkSlowdownModel(m: SlowdownModel): void {
   }
 }
 
-/** Every (event, rank) pair of the trace, by start time then event index then rank. */
-export function landInterference(events: readonly ScheduleEvent[], model: SlowdownModel, ranks: number): RankInterference[] {
+/** Every (event, rank) pair of the trace, by start time then event index then rank; errors name `source`. */
+export function landInterference(events: readonly ScheduleEvent[], model: SlowdownModel, ranks: number, source = 'interference'): RankInterference[] {
   checkSlowdownModel(model);
   const out: RankInterference[] = [];
   events.forEach((e, event) => {
     const kind = e.spec.kind;
     const factor = kind === 'net' ? 1 : 1 + e.spec.intensity * (model.fullIntensity[kind] - 1);
-    for (const rank of targetRanks(e, model, ranks)) {
+    for (const rank of targetRanks(e, model, ranks, source)) {
       out.push({ rank, kind, intensity: e.spec.intensity, startMs: e.startS * 1000, endMs: e.endS * 1000, factor, event });
     }
   });

@@ -13,9 +13,11 @@ import { DynpipeError } from '../../errors.js';
 import { readRankLogs } from '../../log/rank-log-files.js';
 import { isStep } from '../../log/metrics.js';
 import { type Plan, parsePlan, worldSize } from '../../plan/plan.js';
-import { BYTES_PER_GB } from '../../../partitioner/cost.js';
+import type { RankLogRow } from '../../log/rank-log.js';
+import { type BlockCost, BYTES_PER_GB } from '../../../partitioner/cost.js';
 import { parseProfile } from '../../../profile/format.js';
 import { parseSchedule } from '../../../profile/interfere/schedule.js';
+import { calibrateBlocks } from '../../../sim/calibrate.js';
 import { type CostModel, profileBlockCosts, stepMsOf } from '../../../sim/costs.js';
 import { type SlowdownModel, landInterference } from '../../../sim/interference.js';
 import { rankRows } from '../../../sim/log-rows.js';
@@ -44,6 +46,9 @@ interface SimulateFlags {
   out?: string;
   validate?: string;
   validateWindow: number;
+  calibrate?: boolean;
+  calibrateSkip: number;
+  calibrateUntil?: number;
   window: number;
   bandwidth: number;
   latencyMs: number;
@@ -77,18 +82,28 @@ function inputPath(flag: string, given: string | undefined, runDir: string | und
   return undefined;
 }
 
-function configOf(f: SimulateFlags, plan: Plan, microbatches: number, onProgress: (n: number) => void): { config: SimulationConfig; settings: Record<string, unknown> } {
+/** Block costs from the profile, calibrated to `measured` rows when given (validation). */
+function blockCosts(f: SimulateFlags, plan: Plan, measured?: readonly RankLogRow[]): { blocks: BlockCost[]; optimizerBytesPerS: number; profilePath: string } {
   const profilePath = inputPath('--profile', f.profile, f.validate, 'profile.json', true)!;
   const profile = parseProfile(readText(profilePath), profilePath);
   const blocks = profileBlockCosts(profile, plan.microbatch_size);
   if (blocks.length !== plan.num_blocks) throw new DynpipeError('E_USAGE', `simulate: the plan splits ${plan.num_blocks} blocks, but ${profilePath} has ${blocks.length}`);
+  if (!measured) return { blocks, optimizerBytesPerS: f.optimizerGbps * BYTES_PER_GB, profilePath };
+  const c = calibrateBlocks(plan, blocks, measured, f.calibrateSkip, f.calibrateUntil);
+  const stages = c.stages.map((x, k) => `stage ${k} f ${x.forwardMs.toFixed(1)} b ${x.backwardMs.toFixed(1)} opt ${x.optimizerMs.toFixed(1)} ms`).join(', ');
+  process.stderr.write(`simulate: calibrated to the measured run: ${stages}\n`);
+  return { blocks: c.blocks, optimizerBytesPerS: c.optimizerBytesPerS, profilePath };
+}
+
+function configOf(f: SimulateFlags, plan: Plan, microbatches: number, onProgress: (n: number) => void, measured?: readonly RankLogRow[]): { config: SimulationConfig; settings: Record<string, unknown> } {
+  const { blocks, optimizerBytesPerS, profilePath } = blockCosts(f, plan, measured);
   const tracePath = inputPath('--interference', f.interference, f.validate, 'interference.csv', false);
   const slowdownModel: SlowdownModel = {
     fullIntensity: { cpu: f.cpuSlowdown, membw: f.membwSlowdown, gpu: f.gpuSlowdown },
     coresPerRank: f.coresPerRank, ranksPerGpu: f.ranksPerGpu, net: { baseMs: 5, perMbMs: 2, jitterMs: 2 }, seed: f.seed,
   };
-  const interference = tracePath === undefined ? [] : landInterference(parseSchedule(readText(tracePath), tracePath), slowdownModel, worldSize(plan));
-  const costs: CostModel = { network: { bandwidthBytesPerS: f.bandwidth * BYTES_PER_GB, latencyMs: f.latencyMs }, optimizerBytesPerS: f.optimizerGbps * BYTES_PER_GB };
+  const interference = tracePath === undefined ? [] : landInterference(parseSchedule(readText(tracePath), tracePath), slowdownModel, worldSize(plan), tracePath);
+  const costs: CostModel = { network: { bandwidthBytesPerS: f.bandwidth * BYTES_PER_GB, latencyMs: f.latencyMs }, optimizerBytesPerS };
   const kind = changeKind(f.mode);
   const pause = { kind, fixedMs: f.migrationFixedMs ?? DEFAULT_PAUSE_FIXED_MS[kind], bandwidthBytesPerS: (f.migrationBandwidth ?? f.bandwidth) * BYTES_PER_GB };
   const policy = createPolicy(f.mode, {
@@ -99,7 +114,7 @@ function configOf(f: SimulateFlags, plan: Plan, microbatches: number, onProgress
   const config: SimulationConfig = { plan, blocks, costs, interference, slowdownModel, microbatches, windowMicrobatches: f.window, policy, pause, cutSlack: f.cutSlack, onProgress };
   const settings = {
     profile: profilePath, interference: tracePath ?? null, microbatches, window: f.window, bandwidth_gbps: f.bandwidth, latency_ms: f.latencyMs,
-    optimizer_gbps: f.optimizerGbps, slowdown_at_full_intensity: slowdownModel.fullIntensity, cores_per_rank: f.coresPerRank, ranks_per_gpu: f.ranksPerGpu,
+    optimizer_gbps: optimizerBytesPerS / BYTES_PER_GB, calibrated: measured !== undefined, slowdown_at_full_intensity: slowdownModel.fullIntensity, cores_per_rank: f.coresPerRank, ranks_per_gpu: f.ranksPerGpu,
     seed: f.seed, pause, simple_threshold: f.simpleThreshold, dwell_ms: f.dwellMs, confirm_windows: f.confirmWindows, margin: f.margin,
     horizon: f.horizon ?? microbatches, max_replicas: f.maxReplicas, objective: f.objective, staleness_weight: f.stalenessWeight, cut_slack: f.cutSlack ?? null,
   };
@@ -107,9 +122,9 @@ function configOf(f: SimulateFlags, plan: Plan, microbatches: number, onProgress
 }
 
 /** Runs the simulation with a progress bar; prints the event rate on stderr. */
-function runTimed(f: SimulateFlags, plan: Plan, microbatches: number): { result: SimulationResult; settings: Record<string, unknown>; landed: SimulationConfig['interference'] } {
+function runTimed(f: SimulateFlags, plan: Plan, microbatches: number, measured?: readonly RankLogRow[]): { result: SimulationResult; settings: Record<string, unknown>; landed: SimulationConfig['interference'] } {
   const bar = progressBar(microbatches, 'simulate', 'microbatches', Boolean(f.progress));
-  const { config, settings } = configOf(f, plan, microbatches, (n) => bar.update(n));
+  const { config, settings } = configOf(f, plan, microbatches, (n) => bar.update(n), measured);
   const t0 = performance.now();
   let result: SimulationResult;
   try {
@@ -135,7 +150,7 @@ async function runValidate(f: SimulateFlags): Promise<void> {
   const steps = measured.filter(isStep);
   if (steps.length === 0) throw new DynpipeError('E_DATA', `${dir}: the rank logs have no step rows`);
   const microbatches = steps.reduce((m, s) => Math.max(m, s.microbatch + 1), 0);
-  const { result, landed } = runTimed(f, plan, microbatches);
+  const { result, landed } = runTimed(f, plan, microbatches, f.calibrate ? measured : undefined);
   const simulated = Array.from({ length: worldSize(plan) }, (_, r) => rankRows(result, landed, r, f.mode)).flat();
   const table = formatComparison(compareRuns(measured, simulated, f.validateWindow));
   process.stdout.write(`validate ${dir}: ${microbatches} microbatches, windows of ${f.validateWindow} completions at the last stage\n\n${table}`);
@@ -148,6 +163,7 @@ async function runValidate(f: SimulateFlags): Promise<void> {
 async function run(f: SimulateFlags): Promise<void> {
   if (f.validate !== undefined) return runValidate(f);
   if (f.out === undefined) throw new DynpipeError('E_USAGE', 'simulate: give --out DIR (or --validate LOGDIR)');
+  if (f.calibrate) throw new DynpipeError('E_USAGE', 'simulate: --calibrate calibrates to a measured run: use it with --validate LOGDIR');
   const plan = readPlan(f);
   const microbatches = plan.schedule === 'gpipe' ? f.iterations * plan.microbatches_per_step : f.iterations;
   const { result, settings, landed } = runTimed(f, plan, microbatches);
@@ -173,6 +189,9 @@ export function register(program: Command): void {
     .option('--out <dir>', 'write rank-<r>.csv, summary.json, simulation.json, decisions.csv and plan.json here')
     .option('--validate <logdir>', 'replay the measured run in LOGDIR (its rank logs) and compare time per microbatch by window')
     .option('--validate-window <n>', 'completions per window of the --validate table', intOption(1), 20)
+    .option('--calibrate', "with --validate: scale each stage's block times to the run's measured mean forward/backward and optimizer times")
+    .option('--calibrate-skip <n>', 'with --calibrate: warm-up microbatches left out of the means', intOption(0), 10)
+    .option('--calibrate-until <mb>', 'with --calibrate: use microbatches before this one only (keep interference out of the means)', intOption(1))
     .option('--window <microbatches>', 'microbatches per decision window (as dynpipe launch --window)', intOption(1), 20)
     .option('--bandwidth <GB/s>', 'link bandwidth between ranks', floatOption(1e-9), DEFAULT_BANDWIDTH_GBPS)
     .option('--latency-ms <ms>', 'fixed cost of every message', floatOption(0), DEFAULT_LATENCY_MS)
