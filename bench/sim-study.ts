@@ -1,24 +1,25 @@
 /**
  * The simulator's scale study: `node dist/bench/sim-study.js [--out figures/results/sim]
- * [--iterations 1000] [--scales 8,32,128,512]`. Throughput and recovery of the four modes at each
- * scale under one interference trace; writes study.csv, trace.csv, the figures (PNG) and README.md.
+ * [--iterations 1000] [--scales 8,32,128,512] [--cut-slack n]`. Throughput and recovery of the four
+ * modes at each scale under one interference trace; writes study.csv, trace.csv, the figures (PNG)
+ * and prints one line per run.
  *
- * Weak scaling, so one trace in seconds means the same thing at every scale: N ranks run a uniform
- * synthetic transformer of 2S blocks on S stages of R replicas (8 = 8x1, 32 = 16x2, 128 = 32x4,
- * 512 = 64x8), with microbatches of 8R samples, so every rank computes 2 blocks of 8 samples per
- * microbatch whatever N is. The starting plan is the planner's (dynpipe objective, at most R
- * replicas per stage). Per block and 8 samples: forward 30 ms, backward 60 ms, 4 MiB of output
- * activations (seq 128 x hidden 1024 floats per sample); 50 MB of parameters (a BERT-large layer);
- * links 10 GB/s and 10 us; optimizer 200 GB/s of parameters (an HBM-bound update). Trace: rank 3's
- * GPU busy at intensity 1 (2x) in [30, 90) s, rank 5's at 0.5 (1.5x) in [120, 180) s.
+ * Weak scaling, so one trace in seconds means the same thing at every scale: N ranks start on the
+ * static hybrid plan of S stages x R replicas (8 = 8x1, 32 = 16x2, 128 = 32x4, 512 = 64x8) over a
+ * uniform synthetic transformer of 4S blocks, 4 blocks per stage, microbatches of 8R samples; so
+ * every rank computes 4 blocks of 8 samples per microbatch whatever N is. Per block and 8 samples:
+ * forward 15 ms, backward 30 ms, 4 MiB of output activations (seq 128 x hidden 1024 floats per
+ * sample); 25 MB of parameters per block; links 10 GB/s and 10 us; optimizer 200 GB/s of
+ * parameters (an HBM-bound update). The dynpipe modes plan with the `dynpipe plan` defaults
+ * (dynpipe objective, staleness weight 0.1) and at most R replicas per stage. Trace: rank 3's GPU
+ * busy at intensity 1 (2x) in [30, 90) s, rank 5's at 0.5 (1.5x) in [120, 180) s.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { stringify } from 'csv-stringify/sync';
 import { type BlockCost, BYTES_PER_GB } from '../partitioner/cost.js';
-import { planPartition } from '../partitioner/pipedream-dp.js';
-import { toPlan } from '../partitioner/to-plan.js';
+import { validatePlan } from '../runtime/plan/plan.js';
 import { parseSchedule } from '../profile/interfere/schedule.js';
 import { DEJAVU_FONT_FILES } from '../figures/fonts.js';
 import { specToSvg, svgToPng } from '../figures/render.js';
@@ -38,6 +39,7 @@ function flag(name: string, fallback: string): string {
 const out = resolve(flag('out', 'figures/results/sim'));
 const iterations = Number(flag('iterations', '1000'));
 const scales = flag('scales', '8,32,128,512').split(',').map(Number);
+const cutSlack = process.argv.includes('--cut-slack') ? Number(flag('cut-slack', '')) : undefined;
 const TRACE = 't_start,t_end,kind,target,intensity\n30,90,gpu,3,1\n120,180,gpu,5,0.5\n';
 const PHASES = [
   { name: 'quiet (10-30 s)', from: 10, to: 30 },
@@ -69,10 +71,12 @@ for (const ranks of scales) {
   const { stages, replicas } = shape(ranks);
   const microbatch = 8 * replicas;
   const perRows = microbatch / 8;
-  const blocks: BlockCost[] = Array.from({ length: 2 * stages }, () => ({ forwardMs: 30 * perRows, backwardMs: 60 * perRows, activationBytes: 4 * 2 ** 20 * perRows, paramBytes: 50e6 }));
-  const objective = { kind: 'dynpipe' as const, stalenessWeight: 0 };
-  const plan = toPlan(planPartition({ blocks, batchSize: microbatch, ranks, bandwidthBytesPerS: network.bandwidthBytesPerS, maxReplicas: replicas, objective }), {
-    model: { name: `synthetic-transformer-${2 * stages}` }, microbatchSize: microbatch,
+  const blocks: BlockCost[] = Array.from({ length: 4 * stages }, () => ({ forwardMs: 15 * perRows, backwardMs: 30 * perRows, activationBytes: 4 * 2 ** 20 * perRows, paramBytes: 25e6 }));
+  const objective = { kind: 'dynpipe' as const, stalenessWeight: 0.1 };
+  const plan = validatePlan({
+    version: 1, model: { name: `synthetic-transformer-${4 * stages}` }, num_blocks: 4 * stages, partition: new Array(stages).fill(4),
+    stage_to_rank_map: Object.fromEntries(Array.from({ length: stages }, (_, k) => [String(k), Array.from({ length: replicas }, (_, i) => k * replicas + i)])),
+    microbatch_size: microbatch,
   });
   const landed = landInterference(parseSchedule(TRACE, 'trace'), DEFAULT_SLOWDOWN_MODEL, ranks);
   let quiet = NaN;
@@ -84,7 +88,7 @@ for (const ranks of scales) {
       bandwidthBytesPerS: network.bandwidthBytesPerS, maxReplicas: replicas, pause, stepMs: stepMsOf(costs, blocks),
     });
     const t0 = performance.now();
-    const result = simulate({ plan, blocks, costs, interference: landed, slowdownModel: DEFAULT_SLOWDOWN_MODEL, microbatches: iterations, windowMicrobatches: 20, policy, pause });
+    const result = simulate({ plan, blocks, costs, interference: landed, slowdownModel: DEFAULT_SLOWDOWN_MODEL, microbatches: iterations, windowMicrobatches: 20, policy, pause, cutSlack });
     const wall = (performance.now() - t0) / 1000;
     const report = simulationReport(result);
     const done = completionTimes(result);

@@ -114,4 +114,19 @@ describe('simulator engine: closed forms (runtime/schedule/timing.ts)', () => {
     assert.equal(a.events, b.events);
     assert.deepEqual([0, 1, 2].map((r) => doneTimes(a, r)), [0, 1, 2].map((r) => doneTimes(b, r)));
   });
+
+  it('finds plan.ts\'s default in-flight starving a plan with a replicated input stage and more stages than ceil(N / m0)', () => {
+    // stage 0 on ranks 0 and 1 (f + b = (2 + 4) / 2 = 3 each), stages 1 and 2 on one rank each (f + b = 3).
+    // defaultInFlight = ceil(4 / 2) = 2 < 3 stages: stages 1 and 2 get one microbatch in flight, so
+    // stage 1 waits for stage 2's whole F + B between its own: 1 + 3 + 2 = 6 ms per microbatch.
+    const base = validatePlan({ ...straightJobPlan({ forwardMs: [0, 0, 0], backwardMs: [0, 0, 0], microbatches: 1 }), stage_to_rank_map: { '0': [0, 1], '1': [2], '2': [3] } });
+    const blocks = blocksOf([2, 1, 1], [4, 2, 2]);
+    const period = (inFlight?: number): number => {
+      const result = simulate(config(validatePlan({ ...base, in_flight: inFlight }), blocks, { microbatches: 60 }));
+      const done = doneTimes(result, 3);
+      return (done[48] - done[24]) / 24;
+    };
+    assert.equal(period(), 6);
+    assert.equal(period(3), 3);
+  });
 });

@@ -1,6 +1,6 @@
 import { strict as assert } from 'node:assert';
 import { validatePlan } from '../../runtime/plan/plan.js';
-import { PlannerPolicy } from '../../sim/planner-policy.js';
+import { PlannerPolicy, proposedInFlight } from '../../sim/planner-policy.js';
 import { type PolicyInput, measuredRatios } from '../../sim/policy.js';
 import { SimplePolicy, proportionalPartition } from '../../sim/simple-policy.js';
 import { blocksOf } from './helpers.js';
@@ -61,5 +61,13 @@ describe('simulator policies', () => {
     assert.equal(new PlannerPolicy(settings).decide(input(1)).action, 'none'); // nothing better than the current plan
     const dear = new PlannerPolicy({ ...settings, confirmWindows: 1, pause: { kind: 'restart', fixedMs: 3001, bandwidthBytesPerS: 1e6 } });
     assert.match(dear.decide(input(3)).reason, /does not pay/); // 3 ms x 1000 = 3000 < 3001 + 6 ms: rank 0 reloads 3 blocks x 2000 bytes
+  });
+
+  it('planner stand-in: a proposed plan deeper than ceil(N / replicas of stage 0) states in_flight = its stages', () => {
+    const deep = validatePlan({ ...plan, num_blocks: 4, partition: [2, 1, 1], stage_to_rank_map: { '0': [0, 1], '1': [2], '2': [3] } });
+    assert.equal(proposedInFlight(plan, deep), 3); // the default would be ceil(4 / 2) = 2
+    assert.equal(proposedInFlight(plan, plan), undefined); // 2 stages, 2 ranks: the default is right
+    assert.equal(proposedInFlight(validatePlan({ ...plan, in_flight: 5 }), deep), 5);
+    assert.equal(proposedInFlight(validatePlan({ ...plan, in_flight: 2 }), deep), 3);
   });
 });
