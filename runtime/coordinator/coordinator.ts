@@ -10,6 +10,7 @@ import { DynpipeError } from '../errors.js';
 import { ControlServer } from '../transport/control.js';
 import type { Plan } from '../plan/plan.js';
 import { numStages, stageOfRank, worldSize } from '../plan/plan.js';
+import { checkRendezvous } from './rendezvous-check.js';
 
 export interface RankStats {
   mb: number;
@@ -74,8 +75,12 @@ export class Coordinator {
   async run(): Promise<RunSummary> {
     const { plan, numMinibatches } = this.o;
     const n = worldSize(plan);
-    const rendezvous = this.server.rendezvous(n, this.o.rendezvousTimeoutMs);
-    await Promise.race([rendezvous, this.failed()]);
+    const rendezvous = this.server.rendezvous(n, this.o.rendezvousTimeoutMs, checkRendezvous);
+    rendezvous.catch(() => undefined); // if fail() wins the race below, a later rejection is moot
+    await Promise.race([rendezvous, this.failed()]).catch(async (e: Error) => {
+      await this.shutdownAll(new Set(), n, e.message); // ranks waiting for the peer table learn why
+      throw e;
+    });
     this.o.onRendezvous?.();
     const t0 = this.o.now();
     const busy = new Array<number>(n).fill(0);

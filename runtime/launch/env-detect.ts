@@ -238,7 +238,8 @@ function resolve(env: Env, flags: LaunchFlags, field: Field, only: Launcher | un
   throw missing(field, only);
 }
 
-function describe(s: Sourced<unknown>): string {
+/** Where a value came from, for messages: '--rank', 'default', 'SLURM_PROCID (slurm)'. */
+export function describeSource(s: Sourced<unknown>): string {
   const { kind, detail } = s.source;
   return kind === 'flag' || kind === 'default' ? detail : `${detail} (${kind})`;
 }
@@ -262,7 +263,7 @@ export function detectLaunch(env: Env, flags: LaunchFlags = {}): DetectedLaunch 
     if (out[f].value >= out.worldSize.value) {
       throw new DynpipeError(
         'E_USAGE',
-        `${FIELDS[f].label} ${out[f].value} from ${describe(out[f])} must be below world size ${out.worldSize.value} from ${describe(out.worldSize)}`,
+        `${FIELDS[f].label} ${out[f].value} from ${describeSource(out[f])} must be below world size ${out.worldSize.value} from ${describeSource(out.worldSize)}`,
       );
     }
   }
@@ -273,7 +274,7 @@ export function detectLaunch(env: Env, flags: LaunchFlags = {}): DetectedLaunch 
 export function formatDetected(d: DetectedLaunch): string {
   const rows: string[][] = [
     ['field', 'value', 'source'],
-    ...(Object.keys(FIELDS) as Field[]).map((f) => [FIELDS[f].label, String(d[f].value), describe(d[f])]),
+    ...(Object.keys(FIELDS) as Field[]).map((f) => [FIELDS[f].label, String(d[f].value), describeSource(d[f])]),
   ];
   const widths = [0, 1].map((c) => Math.max(...rows.map((r) => r[c].length)));
   return rows.map((r) => `${r[0].padEnd(widths[0])}  ${r[1].padEnd(widths[1])}  ${r[2]}`).join('\n') + '\n';

@@ -56,7 +56,8 @@ export async function launchLocal(o: LaunchOptions): Promise<RunSummary> {
       const args = [
         CLI, 'worker', '--rank', String(rank), '--local-rank', String(rank), '--world-size', String(n),
         '--master-addr', '127.0.0.1', '--master-port', port, '--config-path', o.planPath,
-        '--num-minibatches', String(o.numMinibatches), '--transport', 'ipc', '--job-id', jobId, ...o.workerArgs,
+        '--num-minibatches', String(o.numMinibatches), '--transport', 'ipc', '--job-id', jobId, '--coordinator', 'external',
+        '--heartbeat-timeout-ms', String(o.heartbeatTimeoutMs), ...o.workerArgs,
       ];
       const cpus = o.cpuSets?.[rank];
       const child = cpus === undefined

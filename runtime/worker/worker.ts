@@ -4,7 +4,6 @@
  * the coordinator and ends. A `shutdown` from the coordinator (another rank failed) ends it within
  * one control round trip: pending receives fail at once because the data plane is closed.
  */
-import { hostname } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { writeFile, mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -16,9 +15,7 @@ import { initStageParams } from '../models/params.js';
 import { createOptimizer } from '../train/optimizer.js';
 import { openDataset } from '../data/registry.js';
 import type { Dataset } from '../data/dataset.js';
-import { DataPlane } from '../transport/data-plane.js';
 import { ControlClient } from '../transport/control.js';
-import { ipcEndpoint, tcpEndpoint } from '../transport/endpoints.js';
 import { createSchedule } from '../schedule/schedule.js';
 import { RankLogWriter } from '../log/rank-log-files.js';
 import { encodeTensors } from '../checkpoint/tensor-file.js';
@@ -27,6 +24,7 @@ import { DynpipeError } from '../errors.js';
 import { MicrobatchSampler } from './microbatches.js';
 import { StageState } from './stage-state.js';
 import { StageExecutor, type MicrobatchTiming } from './executor.js';
+import { joinJob, openDataPlane, type DataBind } from './rendezvous.js';
 
 export interface WorkerConfig {
   rank: number;
@@ -42,9 +40,11 @@ export interface WorkerConfig {
   trainSamples?: number;
   backend: BackendName;
   logDir?: string;
-  /** Where this rank's data socket binds: 'ipc' (same host) or a host address for tcp. */
-  bind: { transport: 'ipc'; jobId: string } | { transport: 'tcp'; host: string };
+  /** Where this rank's data socket binds: an ipc path for ranks on this host, a tcp port for others. */
+  bind: DataBind;
   recvTimeoutMs: number;
+  /** Give up on the coordinator after this long without an answer (default: never). */
+  coordinatorTimeoutMs?: number;
   rendezvousTimeoutMs: number;
   saveWeightsDir?: string;
   /** Emits one human-readable line (stderr in the CLI). */
@@ -82,14 +82,13 @@ export async function runWorker(cfg: WorkerConfig): Promise<void> {
     throw new DynpipeError('E_MODEL', `model ${model.name} takes ${model.inputDtype}[${model.inputShape}] but dataset ${dataset.name} gives ${dataset.inputDtype}[${dataset.inputShape}]`);
   }
 
-  const control = ControlClient.open({ rank, coordinator: cfg.coordinator, onReject: (e) => cfg.say(e.message) });
-  const bindAddress = cfg.bind.transport === 'ipc' ? ipcEndpoint(cfg.bind.jobId, rank) : tcpEndpoint(cfg.bind.host, 0);
-  const plane = await DataPlane.open({ rank, bindAddress, planVersion: 0, onReject: (e) => cfg.say(e.message) });
+  const control = ControlClient.open({ rank, coordinator: cfg.coordinator, coordinatorTimeoutMs: cfg.coordinatorTimeoutMs, onReject: (e) => cfg.say(e.message) });
+  const plane = await openDataPlane(rank, cfg.bind, (e) => cfg.say(e.message));
   let state: StageState | undefined;
   let executor: StageExecutor | undefined;
   let log: RankLogWriter | undefined;
   try {
-    const peers = await control.register({ endpoint: plane.endpoint, host: hostname(), pid: process.pid }, cfg.rendezvousTimeoutMs);
+    const peers = await joinJob(control, plane, { timeoutMs: cfg.rendezvousTimeoutMs, say: cfg.say });
     for (const r of new Set([...prevRanks, ...nextRanks, ...ranks])) {
       if (r === rank) continue;
       const e = peers.get(r);
