@@ -16,7 +16,8 @@
  *  5. values only implied by Slurm, used when nothing above sets the field: the coordinator is the
  *     first host of the step's node list, and its port is derived from the job id. They are
  *     guesses, so a variable that names the address or port replaces them without a conflict;
- *  6. local rank alone has a default, 0.
+ *  6. local rank defaults to 0, and world size to the plan's number of ranks when the caller
+ *     passes it (`planWorldSize`; ranks started by hand need not repeat it).
  * A missing rank, world size, address or port is an E_USAGE naming the flag and variables to set.
  *
  * `launcher` (flag, or DYNPIPE_LAUNCHER) restricts steps 3 and 5 to one launcher's variables, for jobs
@@ -51,6 +52,8 @@ export interface LaunchFlags {
   masterAddr?: string;
   masterPort?: number;
   launcher?: Launcher;
+  /** The plan's number of ranks: the world size when no flag or launcher variable sets one. */
+  planWorldSize?: number;
 }
 
 export interface DetectedLaunch {
@@ -235,6 +238,7 @@ function resolve(env: Env, flags: LaunchFlags, field: Field, only: Launcher | un
     (only === undefined || only === 'slurm' ? impliedBySlurm(env, field) : undefined);
   if (found) return found;
   if (field === 'localRank') return { value: 0, source: { kind: 'default', detail: 'default' } };
+  if (field === 'worldSize' && flags.planWorldSize !== undefined) return { value: flags.planWorldSize, source: { kind: 'default', detail: 'the plan' } };
   throw missing(field, only);
 }
 

@@ -10,7 +10,7 @@ import { DynpipeError } from '../../errors.js';
 import { detectLaunch, formatDetected, LAUNCHERS, type Launcher } from '../../launch/env-detect.js';
 import { COORDINATOR_MODES, type CoordinatorMode } from '../../launch/launch-env.js';
 import { startRank, type TransportMode } from '../../launch/start-rank.js';
-import { numStages } from '../../plan/plan.js';
+import { numStages, worldSize } from '../../plan/plan.js';
 import { intOption } from '../options.js';
 import { readPlanFile } from '../plan-file.js';
 import { createProgress } from '../progress.js';
@@ -43,21 +43,23 @@ interface WorkerFlags {
   progress?: boolean;
 }
 
-function required<T>(value: T | undefined, flag: string): T {
-  if (value === undefined) throw new DynpipeError('E_USAGE', `${flag} is required (only --print-env runs without it)`);
-  return value;
+function requiredFlag(flag: string): DynpipeError {
+  return new DynpipeError('E_USAGE', `${flag} is required (only --print-env runs without it)`);
 }
 
 async function run(f: WorkerFlags): Promise<void> {
-  const detected = detectLaunch(process.env, { rank: f.rank, worldSize: f.worldSize, localRank: f.localRank, masterAddr: f.masterAddr, masterPort: f.masterPort, launcher: f.launcher });
+  const plan = f.configPath === undefined ? undefined : await readPlanFile(f.configPath);
+  const flags = { rank: f.rank, worldSize: f.worldSize, localRank: f.localRank, masterAddr: f.masterAddr, masterPort: f.masterPort, launcher: f.launcher };
+  const detected = detectLaunch(process.env, { ...flags, planWorldSize: plan && worldSize(plan) });
   if (f.printEnv) {
     process.stdout.write(formatDetected(detected));
     return;
   }
-  const planPath = required(f.configPath, '--config-path <plan.json>');
-  const numMinibatches = required(f.numMinibatches, '--num-minibatches <m>');
+  if (plan === undefined || f.configPath === undefined) throw requiredFlag('--config-path <plan.json>');
+  const planPath = f.configPath;
+  if (f.numMinibatches === undefined) throw requiredFlag('--num-minibatches <m>');
+  const numMinibatches = f.numMinibatches;
   if (f.mode !== 'pipedream') throw new DynpipeError('E_USAGE', `--mode ${f.mode}: only 'pipedream' (static plan) is available in this build`);
-  const plan = await readPlanFile(planPath);
   const lastStage = String(numStages(plan) - 1);
   const bar = createProgress('pipeline', numMinibatches, { enabled: f.progress, fields: 'loss {loss}' });
   let lastStageRows = 0;
@@ -97,7 +99,7 @@ export function register(program: Command): void {
     .command('worker')
     .description('run one pipeline rank (one process per device); placement from flags or the launcher (srun, mpirun, torchrun)')
     .option('--rank <r>', 'global rank of this process (default: from the launcher)', intOption(0))
-    .option('--world-size <n>', 'number of ranks, must equal the plan\'s (default: from the launcher)', intOption(1))
+    .option('--world-size <n>', 'number of ranks, must equal the plan\'s (default: from the launcher, else the plan)', intOption(1))
     .option('--local-rank <g>', 'rank on this host, for logs; the device comes from the launcher\'s GPU binding (default: from the launcher, else 0)', intOption(0))
     .option('--master-addr <host>', "coordinator's address (default: DYNPIPE_MASTER_ADDR, MASTER_ADDR, or Slurm's first node)")
     .option('--master-port <port>', "coordinator's control port (default: DYNPIPE_MASTER_PORT, MASTER_PORT, or derived from the Slurm job id)", intOption(1, 65535))

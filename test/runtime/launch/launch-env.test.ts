@@ -28,6 +28,15 @@ describe('launch-env', () => {
     throwsOneLine(() => checkWorldSize(detectLaunch({}, { rank: 0, worldSize: 2, masterAddr: 'h', masterPort: 1 }), 3, 'p.json'), 'E_USAGE', 'world size 2 from --world-size');
   });
 
+  it('ranks started by hand may leave the world size to the plan; a launcher\'s or flag\'s value still wins', () => {
+    const byHand = detectLaunch({}, { rank: 1, masterAddr: 'h', masterPort: 1, planWorldSize: 4 });
+    assert.deepEqual(byHand.worldSize, { value: 4, source: { kind: 'default', detail: 'the plan' } });
+    checkWorldSize(byHand, 4, 'plan.json');
+    assert.equal(detectLaunch(slurmTask(1), { planWorldSize: 3 }).worldSize.value, 4);
+    assert.equal(detectLaunch({}, { rank: 1, worldSize: 2, masterAddr: 'h', masterPort: 1, planWorldSize: 3 }).worldSize.value, 2);
+    throwsOneLine(() => detectLaunch({}, { rank: 5, masterAddr: 'h', masterPort: 1, planWorldSize: 4 }), 'E_USAGE', 'rank 5 from --rank must be below world size 4 from the plan');
+  });
+
   it('derives an ipc job id from the coordinator address and port, valid as a job id', () => {
     assert.equal(ipcJobId('192.0.2.101', 29500), 'c192-0-2-101-29500');
     assert.notEqual(ipcJobId('10.0.0.1', 29500), ipcJobId('10.0.0.1', 29501));
