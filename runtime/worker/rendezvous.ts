@@ -22,11 +22,11 @@ export interface DataBind {
   tcp?: { host: string };
 }
 
-/** Opens `rank`'s data plane on the addresses of `bind` (tcp first, so it is `plane.endpoint`). */
-export async function openDataPlane(rank: number, bind: DataBind, onReject: (e: DynpipeError) => void): Promise<DataPlane> {
+/** Opens `rank`'s data plane at `planVersion` on the addresses of `bind` (tcp first, so it is `plane.endpoint`). */
+export async function openDataPlane(rank: number, bind: DataBind, planVersion: number, onReject: (e: DynpipeError) => void): Promise<DataPlane> {
   const addresses = [...(bind.tcp ? [tcpEndpoint(bind.tcp.host, 0)] : []), ...(bind.ipc ? [ipcEndpoint(bind.ipc.jobId, rank)] : [])];
   if (addresses.length === 0) throw new DynpipeError('E_USAGE', `rank ${rank}: no data transport to bind (neither ipc nor tcp)`);
-  return DataPlane.open({ rank, bindAddress: addresses[0], alsoBind: addresses.slice(1), planVersion: 0, onReject });
+  return DataPlane.open({ rank, bindAddress: addresses[0], alsoBind: addresses.slice(1), planVersion, onReject });
 }
 
 export interface JoinOptions {

@@ -6,8 +6,13 @@ import { ProcessCollectIo } from '../../profile/collect-io.js';
 import { GeneratorGroup } from '../../profile/interfere/spawn.js';
 import { HostSampler } from '../../runtime/stats/host-stats.js';
 import { denseSpec } from './dense-spec.js';
+import { selectBackend } from '../../runtime/backend/select.js';
 
 describe('collection smoke run (real workloads, processes and host counters)', function () {
+  // Other suites in this mocha process may have switched backends; pick one explicitly.
+  before(async () => {
+    await selectBackend('cpu');
+  });
   this.timeout(60000);
 
   it('collects a quiet and a cpu+net mix into rows that survive the CSV', async () => {

@@ -4,17 +4,19 @@
  * job comes from flags or the launcher's environment (launch/env-detect.ts; `--print-env` shows
  * what was found); under a launcher rank 0 also runs the coordinator (launch/launch-env.ts).
  */
-import { performance } from 'node:perf_hooks';
 import { Command, Option } from 'commander';
 import { DynpipeError } from '../../errors.js';
 import { detectLaunch, formatDetected, LAUNCHERS, type Launcher } from '../../launch/env-detect.js';
-import { COORDINATOR_MODES, type CoordinatorMode } from '../../launch/launch-env.js';
+import { COORDINATOR_MODES, runsCoordinator, type CoordinatorMode } from '../../launch/launch-env.js';
 import { startRank, type TransportMode } from '../../launch/start-rank.js';
 import { numStages, worldSize } from '../../plan/plan.js';
+import { epochNowMs, jobClock } from '../../worker/job-clock.js';
+import type { Mode } from '../../worker/worker.js';
 import { intOption } from '../options.js';
 import { readPlanFile } from '../plan-file.js';
 import { createProgress } from '../progress.js';
 import { formatRunSummary } from '../run-summary.js';
+import { workerHooks } from '../worker-hooks.js';
 
 interface WorkerFlags {
   rank?: number;
@@ -32,7 +34,7 @@ interface WorkerFlags {
   dataDir?: string;
   trainSamples?: number;
   backend: 'auto' | 'tensorflow' | 'webgpu' | 'wasm' | 'cpu';
-  mode: string;
+  mode: Mode;
   logDir?: string;
   transport: TransportMode;
   bindAddr?: string;
@@ -40,6 +42,13 @@ interface WorkerFlags {
   recvTimeoutMs: number;
   rendezvousTimeoutMs: number;
   saveWeights?: string;
+  jobStartMs?: number;
+  resume?: string;
+  startMicrobatch?: number;
+  restarted?: boolean;
+  checkpointDir?: string;
+  migrationTimeoutMs: number;
+  dumpDir?: string;
   progress?: boolean;
 }
 
@@ -56,22 +65,27 @@ async function run(f: WorkerFlags): Promise<void> {
     return;
   }
   if (plan === undefined || f.configPath === undefined) throw requiredFlag('--config-path <plan.json>');
-  const planPath = f.configPath;
   if (f.numMinibatches === undefined) throw requiredFlag('--num-minibatches <m>');
   const numMinibatches = f.numMinibatches;
-  if (f.mode !== 'pipedream') throw new DynpipeError('E_USAGE', `--mode ${f.mode}: only 'pipedream' (static plan) is available in this build`);
+  if (f.mode === 'dynpipe-re' && !f.checkpointDir) throw new DynpipeError('E_USAGE', '--mode dynpipe-re needs --checkpoint-dir (where the restart checkpoints go)');
+  if (f.startMicrobatch !== undefined && !f.resume) throw new DynpipeError('E_USAGE', '--start-microbatch needs --resume (the checkpoint of that microbatch)');
+  if (f.restarted && !f.resume) throw new DynpipeError('E_USAGE', '--restarted needs --resume');
+  if (f.mode !== 'pipedream' && runsCoordinator(detected, f.coordinator)) {
+    throw new DynpipeError('E_USAGE', `--mode ${f.mode}: the coordinator in rank 0 runs static plans only; use --mode pipedream, or dynpipe launch for plan changes`);
+  }
   const lastStage = String(numStages(plan) - 1);
   const bar = createProgress('pipeline', numMinibatches, { enabled: f.progress, fields: 'loss {loss}' });
   let lastStageRows = 0;
+  const jobStartMs = f.jobStartMs ?? Math.round(epochNowMs());
   const summary = await startRank({
     detected,
-    planPath,
+    planPath: f.configPath,
     transport: f.transport,
     bindAddr: f.bindAddr,
     jobId: f.jobId,
     coordinator: f.coordinator,
     heartbeatTimeoutMs: f.heartbeatTimeoutMs,
-    now: () => performance.now(),
+    now: jobClock(jobStartMs),
     onStats: (_rank, s) => {
       if (String(s.stage) !== lastStage) return;
       lastStageRows += s.rows;
@@ -88,6 +102,15 @@ async function run(f: WorkerFlags): Promise<void> {
       recvTimeoutMs: f.recvTimeoutMs,
       rendezvousTimeoutMs: f.rendezvousTimeoutMs,
       saveWeightsDir: f.saveWeights,
+      mode: f.mode,
+      jobStartMs,
+      resumeDir: f.resume,
+      startMicrobatch: f.startMicrobatch,
+      restarted: f.restarted,
+      checkpointDir: f.checkpointDir,
+      migrationTimeoutMs: f.migrationTimeoutMs,
+      dumpDir: f.dumpDir,
+      ...workerHooks(process.env, detected.rank.value),
       say: (line) => process.stderr.write(line + '\n'),
     },
   }).finally(() => bar.stop());
@@ -121,6 +144,13 @@ export function register(program: Command): void {
     .option('--recv-timeout-ms <ms>', 'deadline of each receive from a peer', intOption(1), 120_000)
     .option('--rendezvous-timeout-ms <ms>', 'deadline for all ranks to register', intOption(1), 120_000)
     .option('--save-weights <dir>', 'write this stage\'s final weights to <dir>/stage-<s>.rank-<r>.weights')
+    .option('--job-start-ms <epochMs>', 'epoch ms at which the job started (the clock of every log; default: now)', intOption(0))
+    .option('--resume <dir>', 'continue from this complete checkpoint (written at a cut)')
+    .option('--start-microbatch <m>', 'with --resume: the cut microbatch expected (checked against the checkpoint)', intOption(0))
+    .option('--restarted', 'with --resume: this rank continues a running job after a dynpipe-re restart')
+    .option('--checkpoint-dir <dir>', 'checkpoints at plan changes (needed by dynpipe-re; dynpipe writes one before migrating)')
+    .option('--migration-timeout-ms <ms>', 'deadline of every step of a plan change', intOption(1), 60_000)
+    .option('--dump-dir <dir>', 'diagnostics: after each plan change write this rank\'s state to <dir>/post-v<version>/')
     .option('--progress', 'on the rank that runs the coordinator, show a progress bar even when stderr is not a terminal')
     .action((f: WorkerFlags) => run(f));
 }
