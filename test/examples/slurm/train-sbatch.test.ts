@@ -87,17 +87,19 @@ describe('examples/slurm/train.sbatch', function () {
     const dir = cluster!.dir;
     const planPath = join(dir, 'pipeline.json');
     writeFileSync(planPath, JSON.stringify(PLAN));
-    const ref = await runCli(['launch', '--plan', planPath, '--num-minibatches', String(MINIBATCHES), ...DATA, '--backend', 'cpu', '--log-dir', join(dir, 'ref'), '--quiet']);
-    assert.equal(ref.code, 0, ref.stderr);
-    const expected = lossesOf(join(dir, 'ref'), 3);
-    assert.equal(expected.length, MINIBATCHES);
-
     const env = jobEnv(cluster!, {
       DYNPIPE: `${process.execPath} ${CLI}`, DYNPIPE_BACKEND: 'cpu', DYNPIPE_PLAN: planPath,
       DYNPIPE_MINIBATCHES: String(MINIBATCHES), DYNPIPE_LOG_DIR: join(dir, 'runs'),
     });
     const out = join(dir, 'pipeline.out');
-    const r = await runCommand(['sbatch', '--wait', '--parsable', `--output=${out}`, `--chdir=${dir}`, SCRIPT, ...DATA], { env, timeoutMs: 100_000 });
+    // The reference run and the job are independent: run them side by side.
+    const [ref, r] = await Promise.all([
+      runCli(['launch', '--plan', planPath, '--num-minibatches', String(MINIBATCHES), ...DATA, '--backend', 'cpu', '--log-dir', join(dir, 'ref'), '--quiet']),
+      runCommand(['sbatch', '--wait', '--parsable', `--output=${out}`, `--chdir=${dir}`, SCRIPT, ...DATA], { env, timeoutMs: 100_000 }),
+    ]);
+    assert.equal(ref.code, 0, ref.stderr);
+    const expected = lossesOf(join(dir, 'ref'), 3);
+    assert.equal(expected.length, MINIBATCHES);
     const log = existsSync(out) ? readFileSync(out, 'utf8') : 'no output';
     assert.equal(r.code, 0, `${r.stderr}\n${log}`);
     const job = r.stdout.trim();
