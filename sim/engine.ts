@@ -139,8 +139,8 @@ export class Segment {
 
   /**
    * Runs events in time order until the last stage completes a decision window ('window'; call
-   * again to go on) or every rank has finished ('done'). Throws E_SCHEDULE naming each waiting rank
-   * if the streams deadlock.
+   * again to go on) or every rank has finished ('done'). Throws E_SCHEDULE naming the first waiting
+   * ranks and their instructions if the streams deadlock.
    */
   advance(): 'window' | 'done' {
     const q = this.queue;
