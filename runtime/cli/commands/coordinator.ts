@@ -6,9 +6,10 @@
 import { performance } from 'node:perf_hooks';
 import { Command } from 'commander';
 import { Coordinator } from '../../coordinator/coordinator.js';
-import { stageOfRank, worldSize } from '../../plan/plan.js';
+import { worldSize } from '../../plan/plan.js';
 import { intOption } from '../options.js';
 import { readPlanFile } from '../plan-file.js';
+import { formatRunSummary } from '../run-summary.js';
 
 interface CoordinatorFlags {
   configPath: string;
@@ -33,9 +34,7 @@ async function run(f: CoordinatorFlags): Promise<void> {
   });
   process.stderr.write(`dynpipe coordinator: listening on ${coordinator.endpoint} for ${worldSize(plan)} ranks\n`);
   try {
-    const s = await coordinator.run();
-    const busy = s.busyFraction.map((b, r) => `rank ${r} (stage ${stageOfRank(plan, r)}) ${(100 * b).toFixed(1)}%`).join(', ');
-    process.stdout.write(`trained ${s.microbatches} microbatches in ${s.seconds.toFixed(1)} s: ${s.samplesPerS.toFixed(1)} samples/s\nbusy: ${busy}\n`);
+    process.stdout.write(formatRunSummary(plan, await coordinator.run()));
   } finally {
     await coordinator.close();
   }

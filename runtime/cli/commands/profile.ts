@@ -6,6 +6,7 @@ import { basename, dirname } from 'node:path';
 import { type Command, Option } from 'commander';
 import cliProgress from 'cli-progress';
 import { DynpipeError } from '../../errors.js';
+import { parseArgList } from '../../models/args.js';
 import { type Profile, printProfile, totalComputeMs } from '../../../profile/format.js';
 import { inferImagenetBatch, parsePipedreamGraph, pipedreamProfile } from '../../../profile/pipedream-graph.js';
 import { intOption } from '../options.js';
@@ -19,6 +20,7 @@ interface ProfileFlags {
   import?: string;
   model?: string;
   arg: string[];
+  modelArgs?: string;
   name?: string;
   batch?: number;
   backend: BackendName;
@@ -34,17 +36,9 @@ export function modelNameOfGraphFile(path: string): string {
   return file === 'graph' ? basename(dirname(path)) || 'model' : file;
 }
 
-/** Parses repeated `--arg key=value` into model arguments (numbers and booleans typed). */
+/** Model arguments from repeated `--arg k=v` and/or `--model-args k=v,k=v` (the spelling `dynpipe train` uses). */
 export function parseModelArgs(entries: readonly string[]): Record<string, number | string | boolean> {
-  const args: Record<string, number | string | boolean> = {};
-  for (const entry of entries) {
-    const eq = entry.indexOf('=');
-    if (eq <= 0) throw new DynpipeError('E_USAGE', `--arg: expected key=value, got '${entry}'`);
-    const key = entry.slice(0, eq);
-    const raw = entry.slice(eq + 1);
-    args[key] = raw === 'true' ? true : raw === 'false' ? false : raw.trim() !== '' && Number.isFinite(Number(raw)) ? Number(raw) : raw;
-  }
-  return args;
+  return parseArgList(entries.join(','));
 }
 
 function importGraph(flags: ProfileFlags, path: string): Profile {
@@ -58,7 +52,7 @@ function importGraph(flags: ProfileFlags, path: string): Profile {
 async function measure(flags: ProfileFlags, modelName: string): Promise<Profile> {
   if (flags.batch === undefined) throw new DynpipeError('E_USAGE', 'profile: --model needs --batch <n>');
   const { buildModel } = await import('../../models/zoo.js');
-  const model = buildModel(modelName, parseModelArgs(flags.arg));
+  const model = buildModel(modelName, parseModelArgs([...flags.arg, ...(flags.modelArgs ? [flags.modelArgs] : [])]));
   const { selectBackend } = await import('../../backend/select.js');
   const { initBlockParams } = await import('../../models/params.js');
   const choice = await selectBackend(flags.backend);
@@ -105,6 +99,7 @@ export function register(program: Command): void {
     .option('--import <graph.txt>', "PipeDream profiler output to convert (branches collapse into blocks; Input nodes are dropped)")
     .option('--model <name>', 'zoo model to measure')
     .option('--arg <key=value>', 'model argument (repeatable)', (v: string, prev: string[]) => [...prev, v], [] as string[])
+    .option('--model-args <k=v,...>', 'model arguments, comma-separated (same as dynpipe train)')
     .option('--name <model>', 'model name recorded for an imported profile (default: from the file name)')
     .option('--batch <n>', 'minibatch size (required with --model; inferred from the Input node with --import)', intOption(1))
     .addOption(new Option('--backend <name>', 'tfjs backend to measure on').choices([...BACKENDS]).default('auto'))

@@ -1,0 +1,96 @@
+/**
+ * What a rank reports after each microbatch (control message `stats`), and the per-rank means
+ * over a window of microbatches that the repartitioning policies read. Pure: no clock, no I/O.
+ */
+
+/** One microbatch on one rank; times in ms, `time_ms` on the job clock. */
+export interface RankStats {
+  mb: number;
+  stage: number;
+  /** Plan version the microbatch ran under (absent from ranks that never repartition: 0). */
+  plan_version?: number;
+  time_ms: number;
+  forward_ms: number;
+  backward_ms: number;
+  recv_wait_ms: number;
+  send_wait_ms: number;
+  optimizer_ms: number;
+  rows: number;
+  loss?: number;
+}
+
+/** One rank's means over a window (microbatches of one plan version only). */
+export interface RankWindow {
+  readonly rank: number;
+  readonly stage: number;
+  readonly microbatches: number;
+  /** Mean forward + backward + optimizer ms per microbatch: the rank's own compute. */
+  readonly computeMs: number;
+  /** Mean receive + send wait ms per microbatch. */
+  readonly waitMs: number;
+  /** Rows of each microbatch the rank computed (its replica share; the microbatch size unreplicated). */
+  readonly rows: number;
+}
+
+interface Sums {
+  stage: number;
+  n: number;
+  compute: number;
+  wait: number;
+  rows: number;
+}
+
+/**
+ * Accumulates stats of one plan version into per-rank window means. Stats of another plan version
+ * (stragglers of the plan before a repartition) are ignored; `restart(v)` moves to version v.
+ */
+export class WindowStats {
+  private sums = new Map<number, Sums>();
+  private lastStageCount = 0;
+
+  constructor(
+    private planVersion: number,
+    private lastStage: number,
+  ) {}
+
+  get version(): number {
+    return this.planVersion;
+  }
+
+  /** Microbatches the last stage finished in this window (counted once per replica). */
+  get lastStageMicrobatches(): number {
+    return this.lastStageCount;
+  }
+
+  add(rank: number, s: RankStats): void {
+    if ((s.plan_version ?? 0) !== this.planVersion) return;
+    let sum = this.sums.get(rank);
+    if (!sum) {
+      sum = { stage: s.stage, n: 0, compute: 0, wait: 0, rows: 0 };
+      this.sums.set(rank, sum);
+    }
+    sum.n++;
+    sum.compute += s.forward_ms + s.backward_ms + s.optimizer_ms;
+    sum.wait += s.recv_wait_ms + s.send_wait_ms;
+    sum.rows += s.rows;
+    if (s.stage === this.lastStage) this.lastStageCount++;
+  }
+
+  /** The window's per-rank means (ascending rank; ranks without stats are absent), and a fresh window. */
+  take(): RankWindow[] {
+    const out = [...this.sums]
+      .sort(([a], [b]) => a - b)
+      .map(([rank, s]): RankWindow => ({ rank, stage: s.stage, microbatches: s.n, computeMs: s.compute / s.n, waitMs: s.wait / s.n, rows: s.rows / s.n }));
+    this.sums = new Map();
+    this.lastStageCount = 0;
+    return out;
+  }
+
+  /** Drops the current window and counts only plan version `v` from now on (its last stage is `lastStage`). */
+  restart(v: number, lastStage: number): void {
+    this.planVersion = v;
+    this.lastStage = lastStage;
+    this.sums = new Map();
+    this.lastStageCount = 0;
+  }
+}
