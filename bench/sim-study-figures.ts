@@ -1,7 +1,8 @@
 /**
  * Vega-lite specs of the simulator's scale study (bench/sim-study.ts): throughput over time per
- * mode, one panel per scale, interference shaded; and recovery (throughput under interference over
- * the quiet throughput) per mode against the number of ranks. Set in the figures' shared style.
+ * mode, one panel per scale, interference shaded; recovery (throughput under interference over
+ * the quiet throughput) per mode against the number of ranks; and the time each mode takes for the
+ * whole job, relative to the static plan. Set in the figures' shared style.
  */
 import type { TopLevelSpec } from 'vega-lite';
 import { base, LEVEL_COLORS } from '../figures/specs/style.js';
@@ -32,7 +33,7 @@ const MODE_ORDER = ['pipedream', 'simple', 'dynpipe-re', 'dynpipe'];
 
 export function throughputOverTimeSpec(points: readonly ThroughputPoint[], spans: readonly InterferenceSpan[]): TopLevelSpec {
   return {
-    ...base('Simulated throughput over time', 'relative to the static plan before interference; shaded: one rank slowed (label: factor)'),
+    ...base('Simulated throughput over time', 'completions per 5 s, relative to the static plan before interference; shaded: rank 3 at 2x, then rank 5 at 1.5x'),
     data: { values: points.map((p) => ({ ...p })) },
     facet: { row: { field: 'ranks', type: 'ordinal', title: 'ranks', sort: 'ascending' } },
     spec: {
@@ -73,5 +74,33 @@ export function recoverySpec(points: readonly RecoveryPoint[]): TopLevelSpec {
         color: { field: 'mode', type: 'nominal', title: 'mode', sort: MODE_ORDER },
       },
     },
+  } as TopLevelSpec;
+}
+
+export interface JobTimePoint {
+  readonly ranks: number;
+  readonly mode: string;
+  /** Job duration over the static plan's at the same scale. */
+  readonly relative: number;
+}
+
+export function jobTimeSpec(points: readonly JobTimePoint[]): TopLevelSpec {
+  return {
+    ...base('Time to train the job', 'simulated duration of the whole job (1,000 microbatches), relative to the static plan at the same scale'),
+    width: 560,
+    height: 260,
+    data: { values: points.map((p) => ({ ...p })) },
+    layer: [
+      {
+        mark: { type: 'bar' },
+        encoding: {
+          x: { field: 'ranks', type: 'ordinal', title: 'ranks', axis: { labelAngle: 0 } },
+          xOffset: { field: 'mode', type: 'nominal', sort: MODE_ORDER },
+          y: { field: 'relative', type: 'quantitative', title: 'duration / static plan' },
+          color: { field: 'mode', type: 'nominal', title: 'mode', sort: MODE_ORDER },
+        },
+      },
+      { mark: { type: 'rule', color: '#333', strokeDash: [4, 3] }, encoding: { y: { datum: 1 } } },
+    ],
   } as TopLevelSpec;
 }

@@ -4,9 +4,8 @@
  *
  *  - a rank runs its instructions one after another; compute (forward, backward, step) takes its
  *    cost stretched by the rank's slowdown (interference.ts), loads and sends take no time;
- *  - a send puts one message per boundary piece (topology.ts) on its channel: it departs when the
- *    channel's wire is free (one message at a time, in order) and arrives costs.messageMs later,
- *    plus any net delay of the sender; channels are unbounded FIFOs;
+ *  - a send puts one message per boundary piece (topology.ts) on its channel (wires.ts: unbounded
+ *    FIFOs, one message at a time on each wire, latency + bytes / bandwidth + any net delay);
  *  - a receive ends when every piece it needs has arrived; allreduce-grads ends when the last
  *    replica of the stage reaches it, plus the ring's time.
  *
@@ -20,12 +19,13 @@
 import { DynpipeError } from '../runtime/errors.js';
 import { type Plan, inFlight } from '../runtime/plan/plan.js';
 import type { ScheduleOptions } from '../runtime/schedule/schedule.js';
-import { type NetworkModel, type StageCostTable, messageMs } from './costs.js';
+import type { NetworkModel, StageCostTable } from './costs.js';
 import { EventQueue } from './event-queue.js';
 import type { Slowdowns } from './interference.js';
 import { OP, type StageProgram, compileStage, firstDifference } from './program.js';
 import { SegmentRecorder } from './recorder.js';
-import type { RankLists, Topology } from './topology.js';
+import type { Topology } from './topology.js';
+import { Wires } from './wires.js';
 
 export interface SegmentOptions {
   readonly plan: Plan;
@@ -67,16 +67,8 @@ export class Segment {
   private readonly backwardWork: Float64Array;
   private readonly stepWork: Float64Array;
   private remaining: number;
-  // per channel; message k of channel c sits at c * span + k
-  private readonly span: number;
-  private readonly head: Int32Array;
-  private readonly tail: Int32Array;
-  private readonly wireFree: Float64Array;
-  private readonly waiter: Int32Array;
-  private readonly arrival: Float64Array;
-  private readonly messageMb: Int32Array;
-  private readonly messageMs: Float64Array;
-  private readonly messageBytes: Float64Array;
+  private readonly wires: Wires;
+  private readonly wake = (rank: number, atMs: number): void => this.queue.push(atMs, rank);
   // per stage
   private readonly arrived: Int32Array;
   private readonly arrivedLatest: Float64Array;
@@ -89,7 +81,6 @@ export class Segment {
   constructor(private readonly o: SegmentOptions) {
     const t = (this.t = o.topology);
     const n = t.ranks;
-    this.span = o.microbatches;
     this.programs = this.compile(o.microbatches);
     this.scheduled = o.microbatches;
     this.recorder = new SegmentRecorder(t, o.first, o.microbatches);
@@ -113,19 +104,7 @@ export class Segment {
       this.stepWork[r] = o.costs.optimizerMs[s];
     }
     this.remaining = n;
-    const ch = t.channels;
-    this.head = new Int32Array(ch.count);
-    this.tail = new Int32Array(ch.count);
-    this.wireFree = new Float64Array(ch.count).fill(-Infinity);
-    this.waiter = new Int32Array(ch.count).fill(-1);
-    this.arrival = new Float64Array(ch.count * this.span);
-    this.messageMb = new Int32Array(ch.count * this.span);
-    this.messageMs = new Float64Array(ch.count);
-    this.messageBytes = new Float64Array(ch.count);
-    for (let c = 0; c < ch.count; c++) {
-      this.messageBytes[c] = (o.costs.boundaryBytes[ch.boundary[c]] * ch.rows[c]) / t.microbatchSize;
-      this.messageMs[c] = messageMs(o.network, this.messageBytes[c]);
-    }
+    this.wires = new Wires(t, o.costs, o.network, o.slowdowns, o.microbatches);
     this.arrived = new Int32Array(t.stages);
     this.arrivedLatest = new Float64Array(t.stages).fill(-Infinity);
     this.lastStage = t.stages - 1;
@@ -160,8 +139,8 @@ export class Segment {
 
   /**
    * Runs events in time order until the last stage completes a decision window ('window'; call
-   * again to go on) or every rank has finished ('done'). Throws E_SCHEDULE naming each waiting rank
-   * if the streams deadlock.
+   * again to go on) or every rank has finished ('done'). Throws E_SCHEDULE naming the first waiting
+   * ranks and their instructions if the streams deadlock.
    */
   advance(): 'window' | 'done' {
     const q = this.queue;
@@ -188,7 +167,7 @@ export class Segment {
    */
   cut(cutAt: number): void {
     const { first } = this.o;
-    if (!(cutAt > first && cutAt < first + this.span)) throw new DynpipeError('E_MIGRATION', `simulator: cut at microbatch ${cutAt} is outside the window [${first}, ${first + this.span})`);
+    if (!(cutAt > first && cutAt < first + this.o.microbatches)) throw new DynpipeError('E_MIGRATION', `simulator: cut at microbatch ${cutAt} is outside the window [${first}, ${first + this.o.microbatches})`);
     if (cutAt < this.nextUnforwarded) throw new DynpipeError('E_MIGRATION', `simulator: cannot cut at microbatch ${cutAt}: microbatch ${this.nextUnforwarded - 1} was already forwarded`);
     const next = this.compile(cutAt - first);
     next.forEach((program, s) => {
@@ -203,7 +182,7 @@ export class Segment {
     for (let r = 0; r < this.t.ranks; r++) {
       if (this.blocked[r] === 0 || this.pc[r] < this.programs[this.t.stageOf[r]].length) continue;
       this.blocked[r] = 0;
-      for (let c = 0; c < this.waiter.length; c++) if (this.waiter[c] === r) this.waiter[c] = -1;
+      this.wires.forget(r);
       this.finishRank(r, this.reachedAt[r]);
     }
   }
@@ -256,14 +235,14 @@ export class Segment {
           return;
         }
         case OP['send-act']:
-          this.send(r, now, this.t.actOut, mb);
+          this.wires.send(r, now, this.t.actOut, mb, this.wake);
           break;
         case OP['send-grad']:
-          this.send(r, now, this.t.gradOut, mb);
+          this.wires.send(r, now, this.t.gradOut, mb, this.wake);
           break;
         case OP['recv-act']:
         case OP['recv-grad']: {
-          const end = this.receive(r, now, prog.op[k] === OP['recv-act'] ? this.t.actIn : this.t.gradIn, mb);
+          const end = this.wires.receive(r, now, prog.op[k] === OP['recv-act'] ? this.t.actIn : this.t.gradIn, mb);
           if (end < 0) {
             this.blocked[r] = 1;
             return;
@@ -308,42 +287,6 @@ export class Segment {
     this.recorder.complete(r, this.pendingRow[r], now);
     this.pendingRow[r] = -1;
     if (this.t.stageOf[r] === this.lastStage && this.windowRows > 0 && ++this.lastStageRows % this.windowRows === 0) this.windowDue = true;
-  }
-
-  private send(r: number, now: number, lists: RankLists, mb: number): void {
-    for (let x = lists.start[r]; x < lists.start[r + 1]; x++) {
-      const c = lists.list[x];
-      const depart = Math.max(now, this.wireFree[c]);
-      const arrival = depart + this.messageMs[c] + this.o.slowdowns.sendDelayMs(r, now, this.messageBytes[c]);
-      this.wireFree[c] = arrival;
-      const slot = c * this.span + this.tail[c]++;
-      this.arrival[slot] = arrival;
-      this.messageMb[slot] = mb;
-      const w = this.waiter[c];
-      if (w >= 0) {
-        this.waiter[c] = -1;
-        this.queue.push(arrival, w);
-      }
-    }
-  }
-
-  /** When rank r's receive of mb ends (taking its messages), or -1 when a piece has not been sent yet. */
-  private receive(r: number, now: number, lists: RankLists, mb: number): number {
-    let end = now;
-    for (let x = lists.start[r]; x < lists.start[r + 1]; x++) {
-      const c = lists.list[x];
-      if (this.head[c] === this.tail[c]) {
-        this.waiter[c] = r;
-        return -1;
-      }
-      const slot = c * this.span + this.head[c];
-      if (this.messageMb[slot] !== mb) {
-        throw new DynpipeError('E_SCHEDULE', `simulator: rank ${r} waits for mb ${mb} from rank ${this.t.channels.from[c]}, but the channel holds mb ${this.messageMb[slot]} first`);
-      }
-      if (this.arrival[slot] > end) end = this.arrival[slot];
-    }
-    for (let x = lists.start[r]; x < lists.start[r + 1]; x++) this.head[lists.list[x]]++;
-    return end;
   }
 
   private arriveAtAllreduce(r: number, now: number): void {

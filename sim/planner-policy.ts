@@ -97,6 +97,7 @@ export class PlannerPolicy implements RepartitionPolicy {
     if (key === JSON.stringify([plan.partition, plan.stage_to_rank_map])) return this.none('the current plan is the best for these slowdowns');
     const left = Math.min(input.totalIterations - input.iteration, this.s.horizonIterations);
     const gainMs = current.objectiveMs - best.objectiveMs;
+    if (!(gainMs > 0)) return this.none(`the planner's best plan (${fmt(best.objectiveMs)} ms) is no better than the current one (${fmt(current.objectiveMs)} ms) under these slowdowns`);
     const bubbleMs = ((numStages(plan) - 1) * current.objectiveMs + (depth - 1) * best.objectiveMs) / 2;
     const costMs = pauseFor(this.s.pause, plan, next, input.blocks).pauseMs + bubbleMs;
     const threshold = costMs * (1 + this.s.margin);

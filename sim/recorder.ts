@@ -7,7 +7,7 @@
  *  - send wait: sends are asynchronous in the simulator, so always 0;
  *  - optimizer: the step after its backward;
  *  - done: when the slot of its backward ended (the step row's time_ms).
- * It also keeps per-rank sums since the last window, the policy's input (window.ts).
+ * It also keeps per-rank sums since the last window, the policy's input (simulate.ts).
  */
 import type { Topology } from './topology.js';
 

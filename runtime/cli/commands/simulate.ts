@@ -34,8 +34,8 @@ import { writeSimulation } from '../simulate-output.js';
 /** Defaults measured in BENCHMARKS.md: ipc transport, 1 MiB messages and 4 KiB p50 latency (GPU node). */
 export const DEFAULT_BANDWIDTH_GBPS = 1.86;
 export const DEFAULT_LATENCY_MS = 0.132;
-/** Optimizer update rate, parameter bytes per second (BENCHMARKS.md, simulator section). */
-export const DEFAULT_OPTIMIZER_GBPS = 1;
+/** Momentum-SGD update rate on wasm, parameter GB per second (BENCHMARKS.md, simulator section: the mlp-r2 run). */
+export const DEFAULT_OPTIMIZER_GBPS = 0.4;
 
 interface SimulateFlags {
   profile?: string;
