@@ -22,12 +22,12 @@ import { validatePlan } from '../runtime/plan/plan.js';
 import { parseSchedule } from '../profile/interfere/schedule.js';
 import { DEJAVU_FONT_FILES } from '../figures/fonts.js';
 import { specToSvg, svgToPng } from '../figures/render.js';
-import { DEFAULT_SLOWDOWN_MODEL, landInterference } from '../sim/interference.js';
-import { SIM_MODES, type SimMode, changeKind, createPolicy } from '../sim/modes.js';
-import { DEFAULT_PAUSE_FIXED_MS } from '../sim/pause.js';
-import { completionTimes, simulationReport } from '../sim/report.js';
-import { stepMsOf } from '../sim/costs.js';
-import { simulate } from '../sim/simulate.js';
+import { DEFAULT_SLOWDOWN_MODEL, landInterference } from '../runtime/sim/interference.js';
+import { SIM_MODES, type SimMode, changeKind, createPolicy } from '../runtime/sim/modes.js';
+import { DEFAULT_PAUSE_FIXED_MS } from '../runtime/sim/pause.js';
+import { completionTimes, simulationReport } from '../runtime/sim/report.js';
+import { stepMsOf } from '../runtime/sim/costs.js';
+import { simulate } from '../runtime/sim/simulate.js';
 import { type JobTimePoint, type RecoveryPoint, type ThroughputPoint, jobTimeSpec, recoverySpec, throughputOverTimeSpec } from './sim-study-figures.js';
 
 function flag(name: string, fallback: string): string {

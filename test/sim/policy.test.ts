@@ -1,8 +1,8 @@
 import { strict as assert } from 'node:assert';
 import { validatePlan } from '../../runtime/plan/plan.js';
-import { PlannerPolicy, proposedInFlight } from '../../sim/planner-policy.js';
-import { type PolicyInput, measuredRatios } from '../../sim/policy.js';
-import { SimplePolicy, proportionalPartition } from '../../sim/simple-policy.js';
+import { PlannerPolicy, proposedInFlight } from '../../runtime/sim/planner-policy.js';
+import { type PolicyInput, measuredRatios } from '../../runtime/sim/policy.js';
+import { SimplePolicy, proportionalPartition } from '../../runtime/sim/simple-policy.js';
 import { blocksOf } from './helpers.js';
 
 // 4 blocks of 1 ms each (f 0.25 + b 0.75), 2 stages of 2 blocks on ranks 0 and 1

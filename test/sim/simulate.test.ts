@@ -6,9 +6,9 @@ import { summarizeRun } from '../../runtime/log/summarize.js';
 import { parseSummary } from '../../runtime/log/summary.js';
 import { type Plan, validatePlan } from '../../runtime/plan/plan.js';
 import { writeSimulation } from '../../runtime/cli/simulate-output.js';
-import type { PolicyDecision, PolicyInput, RepartitionPolicy } from '../../sim/policy.js';
-import { simulate } from '../../sim/simulate.js';
-import type { RankInterference } from '../../sim/interference.js';
+import type { PolicyDecision, PolicyInput, RepartitionPolicy } from '../../runtime/sim/policy.js';
+import { simulate } from '../../runtime/sim/simulate.js';
+import type { RankInterference } from '../../runtime/sim/interference.js';
 import { tempDir } from '../support/cli.js';
 import { blocksOf, config } from './helpers.js';
 

@@ -11,9 +11,9 @@
  * No predictor, no planner, no cost/benefit. TODO(migration merge): replace with the coordinator's
  * SimplePolicy (same contract, policy.ts).
  */
-import { DynpipeError } from '../runtime/errors.js';
-import { type Plan, numStages, ranksOfStage, validatePlan } from '../runtime/plan/plan.js';
-import type { BlockCost } from '../partitioner/cost.js';
+import { DynpipeError } from '../errors.js';
+import { type Plan, numStages, ranksOfStage, validatePlan } from '../plan/plan.js';
+import type { BlockCost } from '../../partitioner/cost.js';
 import { type PolicyDecision, type PolicyInput, type RepartitionPolicy, measuredRatios } from './policy.js';
 
 export interface SimpleSettings {

@@ -10,8 +10,8 @@
  * TODO(migration merge): build the coordinator's RepartitionController (dynpipe, dynpipe-re) and
  * SimplePolicy here; the stand-ins below share their contract (policy.ts).
  */
-import type { Objective } from '../partitioner/cost.js';
-import type { Plan } from '../runtime/plan/plan.js';
+import type { Objective } from '../../partitioner/cost.js';
+import type { Plan } from '../plan/plan.js';
 import { type ChangeKind, type PauseModel } from './pause.js';
 import { PlannerPolicy } from './planner-policy.js';
 import { NeverPolicy, type RepartitionPolicy } from './policy.js';

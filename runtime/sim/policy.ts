@@ -8,8 +8,8 @@
  * TODO(migration merge): pass `new RepartitionController(...)` / `new SimplePolicy(...)` from
  * runtime/coordinator/ in modes.ts instead of the stand-ins, and drop simple-policy.ts.
  */
-import { type Plan, stageRanges, worldSize } from '../runtime/plan/plan.js';
-import type { BlockCost } from '../partitioner/cost.js';
+import { type Plan, stageRanges, worldSize } from '../plan/plan.js';
+import type { BlockCost } from '../../partitioner/cost.js';
 
 /** One rank's means over a window (microbatches of one plan version only). */
 export interface RankWindow {

@@ -19,13 +19,13 @@
  * TODO(migration merge): replace with runtime/coordinator/controller.ts's RepartitionController
  * (same contract; it also prices the drain/refill bubble and can take the predictor's slowdowns).
  */
-import { DynpipeError, isDynpipeError } from '../runtime/errors.js';
-import { type Plan, defaultInFlight, numStages, validatePlan, worldSize } from '../runtime/plan/plan.js';
-import { type BlockCost, type Objective, type PlannerProblem, StageCosts } from '../partitioner/cost.js';
-import { describePartition } from '../partitioner/evaluate.js';
-import { objectiveModel } from '../partitioner/objective.js';
-import { planPartition } from '../partitioner/pipedream-dp.js';
-import { planAssignments, toPlan } from '../partitioner/to-plan.js';
+import { DynpipeError, isDynpipeError } from '../errors.js';
+import { type Plan, defaultInFlight, numStages, validatePlan, worldSize } from '../plan/plan.js';
+import { type BlockCost, type Objective, type PlannerProblem, StageCosts } from '../../partitioner/cost.js';
+import { describePartition } from '../../partitioner/evaluate.js';
+import { objectiveModel } from '../../partitioner/objective.js';
+import { planPartition } from '../../partitioner/pipedream-dp.js';
+import { planAssignments, toPlan } from '../../partitioner/to-plan.js';
 import { type PauseModel, pauseFor } from './pause.js';
 import { type PolicyDecision, type PolicyInput, type RepartitionPolicy, measuredRatios } from './policy.js';
 
