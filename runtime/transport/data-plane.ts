@@ -236,13 +236,20 @@ export class DataPlane {
     });
   }
 
-  /** Closes every socket (linger 0), fails pending sends and receives, removes an ipc file. Idempotent. */
-  async close(): Promise<void> {
+  /**
+   * Closes every socket, fails pending sends and receives, removes an ipc file. Idempotent.
+   * `lingerMs` (default 0: drop) lets messages already handed to ZeroMQ still reach their peers:
+   * a rank that finished normally must not drop its last gradient, which its neighbour still awaits.
+   */
+  async close(opts: { lingerMs?: number } = {}): Promise<void> {
     if (this.closed) return;
     this.closed = true;
     this.aborter.abort();
     this.failPending(new DynpipeError('E_PEER_FAILED', `rank ${this.rank}: data plane closed`));
-    for (const peer of this.peers.values()) peer.socket.close();
+    for (const peer of this.peers.values()) {
+      if (opts.lingerMs) peer.socket.linger = opts.lingerMs;
+      peer.socket.close();
+    }
     this.peers.clear();
     this.pull.close();
     await this.readLoop;

@@ -136,6 +136,7 @@ export async function runWorker(cfg: WorkerConfig): Promise<void> {
   let executor: StageExecutor | undefined;
   let log: RankLogWriter | undefined;
   let listener: PlanChangeListener | undefined;
+  let finished = false;
   try {
     const endpoints = await joinJob(control, plane, { timeoutMs: cfg.rendezvousTimeoutMs, say: cfg.say });
     control.startHeartbeat(500);
@@ -232,6 +233,7 @@ export async function runWorker(cfg: WorkerConfig): Promise<void> {
       await writeFile(file, encodeTensors(await paramsToHost(live.params), { stage, rank, version: live.version }));
     }
     await control.send({ type: 'done', rank }, 10_000);
+    finished = true;
   } catch (e) {
     await control.send({ type: 'error', rank, message: (e as Error).message.slice(0, 3900) }, 2_000).catch(() => undefined);
     throw e;
@@ -240,7 +242,8 @@ export async function runWorker(cfg: WorkerConfig): Promise<void> {
     await log?.close().catch(() => undefined);
     executor?.dispose();
     state?.dispose();
-    await plane.close();
+    // A rank that finished may still have its last sends queued: let them out (see DataPlane.close).
+    await plane.close({ lingerMs: finished ? 10_000 : 0 });
     await control.close();
   }
 }
