@@ -13,7 +13,7 @@
  * parameters (an HBM-bound update). The modes run the coordinator's policies with `dynpipe launch`'s
  * defaults (window 20, simple threshold 0.25, dwell 5 s, 2 confirming windows, margin 0.2, dynpipe
  * objective with staleness weight 0) and at most R replicas per stage; simulated pauses take the
- * measured fixed costs (sim/pause.ts). Trace: rank 3's GPU
+ * measured fixed costs (runtime/sim/pause.ts). Trace: rank 3's GPU
  * busy at intensity 1 (2x) in [30, 90) s, rank 5's at 0.5 (1.5x) in [120, 180) s.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -24,11 +24,11 @@ import { validatePlan } from '../runtime/plan/plan.js';
 import { parseSchedule } from '../profile/interfere/schedule.js';
 import { DEJAVU_FONT_FILES } from '../figures/fonts.js';
 import { specToSvg, svgToPng } from '../figures/render.js';
-import { DEFAULT_SLOWDOWN_MODEL, landInterference } from '../sim/interference.js';
-import { CONTROLLER_COST_MS, SIM_MODES, type SimMode, changeKind, createPolicy } from '../sim/modes.js';
-import { DEFAULT_PAUSE_FIXED_MS } from '../sim/pause.js';
-import { completionTimes, simulationReport } from '../sim/report.js';
-import { simulate } from '../sim/simulate.js';
+import { DEFAULT_SLOWDOWN_MODEL, landInterference } from '../runtime/sim/interference.js';
+import { CONTROLLER_COST_MS, SIM_MODES, type SimMode, changeKind, createPolicy } from '../runtime/sim/modes.js';
+import { DEFAULT_PAUSE_FIXED_MS } from '../runtime/sim/pause.js';
+import { completionTimes, simulationReport } from '../runtime/sim/report.js';
+import { simulate } from '../runtime/sim/simulate.js';
 import { type JobTimePoint, type RecoveryPoint, type ThroughputPoint, jobTimeSpec, recoverySpec, throughputOverTimeSpec } from './sim-study-figures.js';
 
 function flag(name: string, fallback: string): string {

@@ -14,12 +14,12 @@ import { printPlan, validatePlan } from '../runtime/plan/plan.js';
 import { printProfile } from '../profile/format.js';
 import type { BlockCost } from '../partitioner/cost.js';
 import { seededRandom } from '../predictor/random.js';
-import { DEFAULT_SLOWDOWN_MODEL, type RankInterference } from '../sim/interference.js';
-import { rankRows } from '../sim/log-rows.js';
-import { printRows } from '../sim/log-text.js';
-import { NeverPolicy } from '../sim/policy.js';
-import { simulationReport } from '../sim/report.js';
-import { type SimulationResult, simulate } from '../sim/simulate.js';
+import { DEFAULT_SLOWDOWN_MODEL, type RankInterference } from '../runtime/sim/interference.js';
+import { rankRows } from '../runtime/sim/log-rows.js';
+import { printRows } from '../runtime/sim/log-text.js';
+import { NeverPolicy } from '../runtime/sim/policy.js';
+import { simulationReport } from '../runtime/sim/report.js';
+import { type SimulationResult, simulate } from '../runtime/sim/simulate.js';
 
 function flag(name: string, fallback: string): string {
   const i = process.argv.indexOf(`--${name}`);

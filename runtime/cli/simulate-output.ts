@@ -11,12 +11,12 @@ import { DynpipeError } from '../errors.js';
 import { printHeader, rankLogFileName } from '../log/rank-log.js';
 import { SUMMARY_FILE_NAME, printSummary } from '../log/summary.js';
 import { numStages, printPlan } from '../plan/plan.js';
-import type { RankInterference } from '../../sim/interference.js';
-import { rankRows } from '../../sim/log-rows.js';
-import { printRows } from '../../sim/log-text.js';
-import { simulationReport } from '../../sim/report.js';
-import { RunSummaryBuilder } from '../../sim/run-summary.js';
-import type { SimulationResult } from '../../sim/simulate.js';
+import type { RankInterference } from '../sim/interference.js';
+import { rankRows } from '../sim/log-rows.js';
+import { printRows } from '../sim/log-text.js';
+import { simulationReport } from '../sim/report.js';
+import { RunSummaryBuilder } from '../sim/run-summary.js';
+import type { SimulationResult } from '../sim/simulate.js';
 
 export const SIMULATION_FILE_NAME = 'simulation.json';
 export const DECISIONS_FILE_NAME = 'decisions.csv';

@@ -4,8 +4,8 @@ import { validatePlan } from '../../runtime/plan/plan.js';
 import { runLockstep } from '../../runtime/schedule/lockstep.js';
 import { scheduleAllStages } from '../../runtime/schedule/schedule.js';
 import { computeTiming } from '../../runtime/schedule/timing.js';
-import { simulationReport } from '../../sim/report.js';
-import { simulate } from '../../sim/simulate.js';
+import { simulationReport } from '../../runtime/sim/report.js';
+import { simulate } from '../../runtime/sim/simulate.js';
 import { blocksOf, config, doneTimes, runStraight, straightJobPlan, type StraightJob } from './helpers.js';
 
 /** 1f1b over 60 microbatches: ms per microbatch at the last stage between completions 24 and 48. */

@@ -1,9 +1,9 @@
 /** Small simulated jobs for the tests: one block per stage, so stage times are exactly the given ones. */
 import { type Plan, straightPlan, validatePlan } from '../../runtime/plan/plan.js';
 import type { BlockCost } from '../../partitioner/cost.js';
-import { DEFAULT_SLOWDOWN_MODEL, type RankInterference } from '../../sim/interference.js';
-import { NeverPolicy, type RepartitionPolicy } from '../../sim/policy.js';
-import { type SimulationConfig, type SimulationResult, simulate } from '../../sim/simulate.js';
+import { DEFAULT_SLOWDOWN_MODEL, type RankInterference } from '../../runtime/sim/interference.js';
+import { NeverPolicy, type RepartitionPolicy } from '../../runtime/sim/policy.js';
+import { type SimulationConfig, type SimulationResult, simulate } from '../../runtime/sim/simulate.js';
 
 export interface StraightJob {
   forwardMs: number[];

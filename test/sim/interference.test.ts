@@ -1,8 +1,8 @@
 import { strict as assert } from 'node:assert';
 import { isDynpipeError } from '../../runtime/errors.js';
 import { parseSchedule } from '../../profile/interfere/schedule.js';
-import { DEFAULT_SLOWDOWN_MODEL, type RankInterference, Slowdowns, landInterference } from '../../sim/interference.js';
-import { simulate } from '../../sim/simulate.js';
+import { DEFAULT_SLOWDOWN_MODEL, type RankInterference, Slowdowns, landInterference } from '../../runtime/sim/interference.js';
+import { simulate } from '../../runtime/sim/simulate.js';
 import { blocksOf, config, doneTimes, straightJobPlan } from './helpers.js';
 
 const cpu = (rank: number, startMs: number, endMs: number, factor: number, event = 0): RankInterference => ({ rank, kind: 'cpu', intensity: factor - 1, startMs, endMs, factor, event });

@@ -1,8 +1,8 @@
 import { strict as assert } from 'node:assert';
 import fc from 'fast-check';
 import { parseRow, printRow, validateRow, type RankLogRow, type StepRow } from '../../runtime/log/rank-log.js';
-import { ns } from '../../sim/log-rows.js';
-import { printRows, stepLine } from '../../sim/log-text.js';
+import { ns } from '../../runtime/sim/log-rows.js';
+import { printRows, stepLine } from '../../runtime/sim/log-text.js';
 
 const time = fc.double({ min: 0, max: 1e7, noNaN: true }).map(ns);
 const count = fc.integer({ min: 0, max: 100_000 });

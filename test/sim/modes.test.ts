@@ -1,9 +1,9 @@
 import { strict as assert } from 'node:assert';
 import { validatePlan } from '../../runtime/plan/plan.js';
-import type { RankInterference } from '../../sim/interference.js';
-import { CONTROLLER_COST_MS, type SimMode, changeKind, createPolicy } from '../../sim/modes.js';
-import { DEFAULT_PAUSE_FIXED_MS } from '../../sim/pause.js';
-import { type SimulationResult, simulate } from '../../sim/simulate.js';
+import type { RankInterference } from '../../runtime/sim/interference.js';
+import { CONTROLLER_COST_MS, type SimMode, changeKind, createPolicy } from '../../runtime/sim/modes.js';
+import { DEFAULT_PAUSE_FIXED_MS } from '../../runtime/sim/pause.js';
+import { type SimulationResult, simulate } from '../../runtime/sim/simulate.js';
 import { blocksOf, config } from './helpers.js';
 
 // 4 blocks of 1 ms (f 0.25 + b 0.75) on 2 stages [2, 2]; rank 1 computes 3x slower all along, so

@@ -7,9 +7,9 @@ import { parseSummary } from '../../runtime/log/summary.js';
 import { type Plan, validatePlan } from '../../runtime/plan/plan.js';
 import { writeSimulation } from '../../runtime/cli/simulate-output.js';
 import { noDecision } from '../../runtime/coordinator/policy.js';
-import type { Decision, PolicyInput, RepartitionPolicy } from '../../sim/policy.js';
-import { simulate } from '../../sim/simulate.js';
-import type { RankInterference } from '../../sim/interference.js';
+import type { Decision, PolicyInput, RepartitionPolicy } from '../../runtime/sim/policy.js';
+import { simulate } from '../../runtime/sim/simulate.js';
+import type { RankInterference } from '../../runtime/sim/interference.js';
 import { tempDir } from '../support/cli.js';
 import { blocksOf, config } from './helpers.js';
 

@@ -1,6 +1,6 @@
 import { strict as assert } from 'node:assert';
 import type { StepRow } from '../../runtime/log/rank-log.js';
-import { compareRuns, formatComparison, windowTimes } from '../../sim/validate.js';
+import { compareRuns, formatComparison, windowTimes } from '../../runtime/sim/validate.js';
 
 /** Step rows of a 2-stage run whose last stage completes microbatch k at times[k]. */
 function run(times: number[]): StepRow[] {

@@ -1,6 +1,6 @@
 /**
  * `dynpipe simulate`: runs a plan, a schedule and a repartitioning mode through the discrete-event
- * simulator (sim/) with block times from a profile and slowdowns from an interference trace, and
+ * simulator (runtime/sim/) with block times from a profile and slowdowns from an interference trace, and
  * writes the run as rank logs + summaries; with --validate LOGDIR it replays a measured run instead
  * and prints simulated vs measured time per microbatch, window by window. A thin shell: flags ->
  * config -> simulate -> files.
@@ -17,16 +17,16 @@ import type { RankLogRow } from '../../log/rank-log.js';
 import { type BlockCost, BYTES_PER_GB } from '../../../partitioner/cost.js';
 import { parseProfile } from '../../../profile/format.js';
 import { parseSchedule } from '../../../profile/interfere/schedule.js';
-import { calibrateBlocks } from '../../../sim/calibrate.js';
-import { type CostModel, profileBlockCosts } from '../../../sim/costs.js';
+import { calibrateBlocks } from '../../sim/calibrate.js';
+import { type CostModel, profileBlockCosts } from '../../sim/costs.js';
 import { optimizerSlots } from '../../coordinator/migration-cost.js';
-import { type SlowdownModel, landInterference } from '../../../sim/interference.js';
-import { rankRows } from '../../../sim/log-rows.js';
-import { CONTROLLER_COST_MS, SIM_MODES, type SimMode, changeKind, createPolicy } from '../../../sim/modes.js';
-import { DEFAULT_PAUSE_FIXED_MS } from '../../../sim/pause.js';
-import { simulationReport } from '../../../sim/report.js';
-import { type SimulationConfig, type SimulationResult, simulate } from '../../../sim/simulate.js';
-import { compareRuns, formatComparison } from '../../../sim/validate.js';
+import { type SlowdownModel, landInterference } from '../../sim/interference.js';
+import { rankRows } from '../../sim/log-rows.js';
+import { CONTROLLER_COST_MS, SIM_MODES, type SimMode, changeKind, createPolicy } from '../../sim/modes.js';
+import { DEFAULT_PAUSE_FIXED_MS } from '../../sim/pause.js';
+import { simulationReport } from '../../sim/report.js';
+import { type SimulationConfig, type SimulationResult, simulate } from '../../sim/simulate.js';
+import { compareRuns, formatComparison } from '../../sim/validate.js';
 import { floatOption, intOption } from '../options.js';
 import { progressBar } from '../progress-bar.js';
 import { readText, writeText } from '../text-files.js';

@@ -6,7 +6,7 @@
  * byte-identical to printing each row with `printRow` (the tests check this), so the file parses
  * back with `parseRankLog`.
  */
-import { printRow, type RankLogRow, type StepRow } from '../runtime/log/rank-log.js';
+import { printRow, type RankLogRow, type StepRow } from '../log/rank-log.js';
 
 /** Cells after samples_per_s, all empty on a step row: pause_ms .. detail. */
 const EMPTY_TAIL = ',,,,,,,,\n';

@@ -11,9 +11,9 @@
  * change with its own prior (`controllerCostMs`, launch's --migration-cost-ms) until it is told a
  * measured pause; what a change really costs in the simulation is pause.ts's model.
  */
-import type { Objective } from '../partitioner/cost.js';
-import { RepartitionController } from '../runtime/coordinator/controller.js';
-import { SimplePolicy } from '../runtime/coordinator/simple-policy.js';
+import type { Objective } from '../../partitioner/cost.js';
+import { RepartitionController } from '../coordinator/controller.js';
+import { SimplePolicy } from '../coordinator/simple-policy.js';
 import type { ChangeKind } from './pause.js';
 import { NeverPolicy, type RepartitionPolicy } from './policy.js';
 

@@ -5,10 +5,10 @@
  * modes, the simple policy) plug in unchanged (modes.ts); a test or a study may pass any other
  * object with the same two methods.
  */
-import { type Decision, type RepartitionPolicy, noDecision } from '../runtime/coordinator/policy.js';
+import { type Decision, type RepartitionPolicy, noDecision } from '../coordinator/policy.js';
 
-export type { Decision, PolicyInput, RepartitionPolicy } from '../runtime/coordinator/policy.js';
-export type { RankWindow } from '../runtime/coordinator/rank-stats.js';
+export type { Decision, PolicyInput, RepartitionPolicy } from '../coordinator/policy.js';
+export type { RankWindow } from '../coordinator/rank-stats.js';
 
 /** PipeDream's static plan: never repartition. */
 export class NeverPolicy implements RepartitionPolicy {

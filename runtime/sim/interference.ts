@@ -17,10 +17,10 @@
  * A rank computing w unslowed ms from time t under factor f(τ) ends at the e with ∫_t^e dτ / f(τ) = w.
  * Pure: no clock; events are replayed from the trace alone.
  */
-import { DynpipeError } from '../runtime/errors.js';
-import type { InterfererKind } from '../predictor/mix.js';
-import { seededRandom } from '../predictor/random.js';
-import type { ScheduleEvent } from '../profile/interfere/schedule.js';
+import { DynpipeError } from '../errors.js';
+import type { InterfererKind } from '../../predictor/mix.js';
+import { seededRandom } from '../../predictor/random.js';
+import type { ScheduleEvent } from '../../profile/interfere/schedule.js';
 
 export interface SlowdownModel {
   /** Compute slowdown at intensity 1 per process kind (> 1 slows, 1 = no effect). */

@@ -11,7 +11,7 @@
  * channel has one receiver, which may register as waiting for it; a send to such a channel hands
  * the waiter back to the caller to wake. Typed arrays, nothing allocated per message.
  */
-import { DynpipeError } from '../runtime/errors.js';
+import { DynpipeError } from '../errors.js';
 import { type NetworkModel, type StageCostTable, messageMs } from './costs.js';
 import type { Slowdowns } from './interference.js';
 import type { RankLists, Topology } from './topology.js';

@@ -9,7 +9,7 @@
  *    between the first and the last completion (runtime/log/metrics.ts's definition); a microbatch
  *    completes when its last replica of the last stage completes it.
  */
-import { numStages } from '../runtime/plan/plan.js';
+import { numStages } from '../plan/plan.js';
 import type { SimulationResult } from './simulate.js';
 
 export interface SimulationReport {

@@ -16,9 +16,9 @@
  * of the run: `advance` can stop at a decision window and `cut` can end the window early, exactly
  * where the runtime's coordinator would (runtime/migration/cut-window.ts).
  */
-import { DynpipeError } from '../runtime/errors.js';
-import { type Plan, inFlight } from '../runtime/plan/plan.js';
-import type { ScheduleOptions } from '../runtime/schedule/schedule.js';
+import { DynpipeError } from '../errors.js';
+import { type Plan, inFlight } from '../plan/plan.js';
+import type { ScheduleOptions } from '../schedule/schedule.js';
 import type { NetworkModel, StageCostTable } from './costs.js';
 import { EventQueue } from './event-queue.js';
 import type { Slowdowns } from './interference.js';

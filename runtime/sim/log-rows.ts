@@ -14,7 +14,7 @@
  * Times are rounded to the nanosecond (6 decimals of a ms), so a row prints and parses back
  * exactly. Rows of one rank come in time order (ties: interference, repartition, step).
  */
-import type { InterferenceRow, RankLogRow, RepartitionRow, StepRow } from '../runtime/log/rank-log.js';
+import type { InterferenceRow, RankLogRow, RepartitionRow, StepRow } from '../log/rank-log.js';
 import type { RankInterference } from './interference.js';
 import type { SegmentResult, SimulationResult } from './simulate.js';
 

@@ -8,8 +8,8 @@
  * receives from are listed per payload in the order the executor visits them (CSR arrays:
  * entries [start[r], start[r + 1]) of `list`).
  */
-import { boundaryPieces, replicaRows } from '../runtime/worker/microbatches.js';
-import { type Plan, numStages, ranksOfStage, worldSize } from '../runtime/plan/plan.js';
+import { boundaryPieces, replicaRows } from '../worker/microbatches.js';
+import { type Plan, numStages, ranksOfStage, worldSize } from '../plan/plan.js';
 
 export interface ChannelTable {
   readonly count: number;

@@ -13,10 +13,10 @@
  *  - load-input, load-labels and the send calls themselves: 0 (sends are asynchronous).
  * Compute (forward, backward, step) is then stretched by the rank's slowdown (interference.ts).
  */
-import { check } from '../runtime/errors.js';
-import { type Plan, stageRanges } from '../runtime/plan/plan.js';
-import type { BlockCost } from '../partitioner/cost.js';
-import type { Profile } from '../profile/format.js';
+import { check } from '../errors.js';
+import { type Plan, stageRanges } from '../plan/plan.js';
+import type { BlockCost } from '../../partitioner/cost.js';
+import type { Profile } from '../../profile/format.js';
 
 export interface NetworkModel {
   readonly bandwidthBytesPerS: number;

@@ -10,9 +10,9 @@
  * A decision too late to cut (M >= the window's end) is recorded and ignored. Deterministic: the
  * same config gives the same result, event for event.
  */
-import { DynpipeError } from '../runtime/errors.js';
-import { type Plan, inFlight, worldSize } from '../runtime/plan/plan.js';
-import type { BlockCost } from '../partitioner/cost.js';
+import { DynpipeError } from '../errors.js';
+import { type Plan, inFlight, worldSize } from '../plan/plan.js';
+import type { BlockCost } from '../../partitioner/cost.js';
 import { type CostModel, checkCostModel, checkPlanFitsProfile, stageCostTable } from './costs.js';
 import { Segment } from './engine.js';
 import { type RankInterference, type SlowdownModel, Slowdowns } from './interference.js';

@@ -14,10 +14,10 @@
  * DEFAULT_PAUSE). The drain before and the refill after are not in the pause: the simulator runs
  * them. Pure.
  */
-import { check } from '../runtime/errors.js';
-import { type Plan, ranksOfStage, stageRanges, worldSize } from '../runtime/plan/plan.js';
-import type { BlockCost } from '../partitioner/cost.js';
-import { optimizerSlots } from '../runtime/coordinator/migration-cost.js';
+import { check } from '../errors.js';
+import { type Plan, ranksOfStage, stageRanges, worldSize } from '../plan/plan.js';
+import type { BlockCost } from '../../partitioner/cost.js';
+import { optimizerSlots } from '../coordinator/migration-cost.js';
 
 export type ChangeKind = 'live' | 'restart';
 

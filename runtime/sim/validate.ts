@@ -7,9 +7,9 @@
  * start-up and pipeline fill (before c_0) count in neither. For 1f1b, where every microbatch is an
  * optimizer step, this is the iteration time. Windows the shorter run lacks are left out.
  */
-import { DynpipeError } from '../runtime/errors.js';
-import { lastStageCompletions } from '../runtime/log/metrics.js';
-import type { RankLogRow } from '../runtime/log/rank-log.js';
+import { DynpipeError } from '../errors.js';
+import { lastStageCompletions } from '../log/metrics.js';
+import type { RankLogRow } from '../log/rank-log.js';
 
 export interface WindowComparison {
   readonly window: number;

@@ -10,12 +10,12 @@
  * shares where the profile has 0), and their activation and parameter bytes. The optimizer rate is
  * the total parameter bytes over the total mean optimizer ms of the stages. Pure.
  */
-import { DynpipeError } from '../runtime/errors.js';
-import { isStep } from '../runtime/log/metrics.js';
-import type { RankLogRow } from '../runtime/log/rank-log.js';
-import { type Plan, numStages, ranksOfStage, stageRanges } from '../runtime/plan/plan.js';
-import { replicaRows } from '../runtime/worker/microbatches.js';
-import type { BlockCost } from '../partitioner/cost.js';
+import { DynpipeError } from '../errors.js';
+import { isStep } from '../log/metrics.js';
+import type { RankLogRow } from '../log/rank-log.js';
+import { type Plan, numStages, ranksOfStage, stageRanges } from '../plan/plan.js';
+import { replicaRows } from '../worker/microbatches.js';
+import type { BlockCost } from '../../partitioner/cost.js';
 
 export interface Calibration {
   readonly blocks: BlockCost[];

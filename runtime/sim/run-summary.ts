@@ -5,11 +5,11 @@
  * steps for its busy fraction, last-stage steps for throughput, repartition rows, and the steps of
  * ranks with interference for the measured slowdowns. `build` equals `summarizeRun` over all rows.
  */
-import { DynpipeError } from '../runtime/errors.js';
-import { busyFraction, interferenceWindows, isInterference, isRepartition, isStep, repartitions, throughputSamplesPerS } from '../runtime/log/metrics.js';
-import type { RankLogRow, StepRow } from '../runtime/log/rank-log.js';
-import type { RunDescription } from '../runtime/log/summarize.js';
-import { type RankBusy, type Summary, validateSummary } from '../runtime/log/summary.js';
+import { DynpipeError } from '../errors.js';
+import { busyFraction, interferenceWindows, isInterference, isRepartition, isStep, repartitions, throughputSamplesPerS } from '../log/metrics.js';
+import type { RankLogRow, StepRow } from '../log/rank-log.js';
+import type { RunDescription } from '../log/summarize.js';
+import { type RankBusy, type Summary, validateSummary } from '../log/summary.js';
 
 export class RunSummaryBuilder {
   private durationMs = 0;

@@ -7,9 +7,9 @@
  * receive talks to the neighbouring stage the slot shapes promise (slots.ts), so the engine can
  * route messages by stage alone; and the stream is what the schedule generator produced, in order.
  */
-import { check } from '../runtime/errors.js';
-import { describeInstruction, type Instruction, type InstructionKind } from '../runtime/schedule/instructions.js';
-import { createSchedule, type ScheduleKind, type ScheduleOptions } from '../runtime/schedule/schedule.js';
+import { check } from '../errors.js';
+import { describeInstruction, type Instruction, type InstructionKind } from '../schedule/instructions.js';
+import { createSchedule, type ScheduleKind, type ScheduleOptions } from '../schedule/schedule.js';
 
 /** Instruction kinds as small integers, in one table (the engine switches on these). */
 export const OP = {
