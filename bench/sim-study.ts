@@ -1,6 +1,6 @@
 /**
  * The simulator's scale study: `node dist/bench/sim-study.js [--out figures/results/sim]
- * [--iterations 1000] [--scales 8,32,128,512] [--cut-slack n]`. Throughput and recovery of the four
+ * [--iterations 1000] [--scales 8,32,128,512] [--cut-slack n] [--staleness-weight 0]`. Throughput and recovery of the four
  * modes at each scale under one interference trace; writes study.csv, trace.csv, the figures (PNG:
  * throughput over time, recovery, job time) and prints one line per run.
  *
@@ -10,8 +10,10 @@
  * every rank computes 4 blocks of 8 samples per microbatch whatever N is. Per block and 8 samples:
  * forward 15 ms, backward 30 ms, 4 MiB of output activations (seq 128 x hidden 1024 floats per
  * sample); 25 MB of parameters per block; links 10 GB/s and 10 us; optimizer 200 GB/s of
- * parameters (an HBM-bound update). The dynpipe modes plan with the `dynpipe plan` defaults
- * (dynpipe objective, staleness weight 0.1) and at most R replicas per stage. Trace: rank 3's GPU
+ * parameters (an HBM-bound update). The modes run the coordinator's policies with `dynpipe launch`'s
+ * defaults (window 20, simple threshold 0.25, dwell 5 s, 2 confirming windows, margin 0.2, dynpipe
+ * objective with staleness weight 0) and at most R replicas per stage; simulated pauses take the
+ * measured fixed costs (runtime/sim/pause.ts). Trace: rank 3's GPU
  * busy at intensity 1 (2x) in [30, 90) s, rank 5's at 0.5 (1.5x) in [120, 180) s.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -23,10 +25,9 @@ import { parseSchedule } from '../profile/interfere/schedule.js';
 import { DEJAVU_FONT_FILES } from '../figures/fonts.js';
 import { specToSvg, svgToPng } from '../figures/render.js';
 import { DEFAULT_SLOWDOWN_MODEL, landInterference } from '../runtime/sim/interference.js';
-import { SIM_MODES, type SimMode, changeKind, createPolicy } from '../runtime/sim/modes.js';
+import { CONTROLLER_COST_MS, SIM_MODES, type SimMode, changeKind, createPolicy } from '../runtime/sim/modes.js';
 import { DEFAULT_PAUSE_FIXED_MS } from '../runtime/sim/pause.js';
 import { completionTimes, simulationReport } from '../runtime/sim/report.js';
-import { stepMsOf } from '../runtime/sim/costs.js';
 import { simulate } from '../runtime/sim/simulate.js';
 import { type JobTimePoint, type RecoveryPoint, type ThroughputPoint, jobTimeSpec, recoverySpec, throughputOverTimeSpec } from './sim-study-figures.js';
 
@@ -39,6 +40,7 @@ const out = resolve(flag('out', 'figures/results/sim'));
 const iterations = Number(flag('iterations', '1000'));
 const scales = flag('scales', '8,32,128,512').split(',').map(Number);
 const cutSlack = process.argv.includes('--cut-slack') ? Number(flag('cut-slack', '')) : undefined;
+const stalenessWeight = Number(flag('staleness-weight', '0'));
 const TRACE = 't_start,t_end,kind,target,intensity\n30,90,gpu,3,1\n120,180,gpu,5,0.5\n';
 const PHASES = [
   { name: 'quiet (10-30 s)', from: 10, to: 30 },
@@ -72,7 +74,7 @@ for (const ranks of scales) {
   const microbatch = 8 * replicas;
   const perRows = microbatch / 8;
   const blocks: BlockCost[] = Array.from({ length: 4 * stages }, () => ({ forwardMs: 15 * perRows, backwardMs: 30 * perRows, activationBytes: 4 * 2 ** 20 * perRows, paramBytes: 25e6 }));
-  const objective = { kind: 'dynpipe' as const, stalenessWeight: 0.1 };
+  const objective = { kind: 'dynpipe' as const, stalenessWeight };
   const plan = validatePlan({
     version: 1, model: { name: `synthetic-transformer-${4 * stages}` }, num_blocks: 4 * stages, partition: new Array(stages).fill(4),
     stage_to_rank_map: Object.fromEntries(Array.from({ length: stages }, (_, k) => [String(k), Array.from({ length: replicas }, (_, i) => k * replicas + i)])),
@@ -86,7 +88,7 @@ for (const ranks of scales) {
     const pause = { kind, fixedMs: DEFAULT_PAUSE_FIXED_MS[kind], bandwidthBytesPerS: network.bandwidthBytesPerS };
     const policy = createPolicy(mode, {
       simpleThreshold: 0.25, dwellMs: 5000, confirmWindows: 2, margin: 0.2, horizonIterations: iterations, objective,
-      bandwidthBytesPerS: network.bandwidthBytesPerS, maxReplicas: replicas, pause, stepMs: stepMsOf(costs, blocks),
+      bandwidthBytesPerS: network.bandwidthBytesPerS, maxReplicas: replicas, controllerCostMs: CONTROLLER_COST_MS[kind], optimizerSlots: 1,
     });
     const c0 = process.cpuUsage();
     const result = simulate({ plan, blocks, costs, interference: landed, slowdownModel: DEFAULT_SLOWDOWN_MODEL, microbatches: iterations, windowMicrobatches: 20, policy, pause, cutSlack });

@@ -106,13 +106,3 @@ export function stageCostTable(plan: Plan, blocks: readonly BlockCost[], model: 
   return t;
 }
 
-/** The unslowed optimizer step of each stage of any plan over `blocks` (the policies' baseline). */
-export function stepMsOf(model: CostModel, blocks: readonly BlockCost[]): (plan: Plan, stage: number) => number {
-  return (plan, stage) => {
-    if (!Number.isFinite(model.optimizerBytesPerS)) return 0;
-    const [a, b] = stageRanges(plan)[stage];
-    let bytes = 0;
-    for (let i = a; i < b; i++) bytes += blocks[i].paramBytes;
-    return (bytes / model.optimizerBytesPerS) * 1000;
-  };
-}

@@ -1,24 +1,27 @@
 /**
- * The four modes `dynpipe launch --mode` runs, as the simulator plays them: which policy decides
- * at each window and what a plan change costs.
+ * The four modes of `dynpipe launch --mode`, as the simulator plays them: which policy decides at
+ * each window (the coordinator's own, runtime/coordinator/) and how a plan change is made.
  *
  *   pipedream   static plan (never repartitions)
- *   simple      proportional rebalance of the blocks, live migration
- *   dynpipe-re  planner with measured slowdowns, checkpoint and restart
- *   dynpipe     planner with measured slowdowns, live migration
+ *   simple      SimplePolicy: proportional rebalance of the blocks; live migration
+ *   dynpipe-re  RepartitionController (planner with measured slowdowns); checkpoint and restart
+ *   dynpipe     RepartitionController; live migration
  *
- * TODO(migration merge): build the coordinator's RepartitionController (dynpipe, dynpipe-re) and
- * SimplePolicy here; the stand-ins below share their contract (policy.ts).
+ * Settings mirror `dynpipe launch`'s flags of the same names and defaults. The controller prices a
+ * change with its own prior (`controllerCostMs`, launch's --migration-cost-ms) until it is told a
+ * measured pause; what a change really costs in the simulation is pause.ts's model.
  */
 import type { Objective } from '../../partitioner/cost.js';
-import type { Plan } from '../plan/plan.js';
-import { type ChangeKind, type PauseModel } from './pause.js';
-import { PlannerPolicy } from './planner-policy.js';
+import { RepartitionController } from '../coordinator/controller.js';
+import { SimplePolicy } from '../coordinator/simple-policy.js';
+import type { ChangeKind } from './pause.js';
 import { NeverPolicy, type RepartitionPolicy } from './policy.js';
-import { SimplePolicy } from './simple-policy.js';
 
 export const SIM_MODES = ['pipedream', 'simple', 'dynpipe-re', 'dynpipe'] as const;
 export type SimMode = (typeof SIM_MODES)[number];
+
+/** `dynpipe launch --migration-cost-ms`'s defaults: the controller's prior of a change's fixed cost. */
+export const CONTROLLER_COST_MS: Readonly<Record<ChangeKind, number>> = { live: 50, restart: 5000 };
 
 export interface ModeSettings {
   readonly simpleThreshold: number;
@@ -29,9 +32,10 @@ export interface ModeSettings {
   readonly objective: Objective;
   readonly bandwidthBytesPerS: number;
   readonly maxReplicas?: number;
-  readonly pause: PauseModel;
-  /** Unslowed optimizer step of a stage (the policies' baseline includes it). */
-  readonly stepMs: (plan: Plan, stage: number) => number;
+  /** The controller's fixed cost of a change until one has been measured. */
+  readonly controllerCostMs: number;
+  /** Optimizer slots per parameter that move with a block (migration-cost.ts: optimizerSlots). */
+  readonly optimizerSlots: number;
 }
 
 /** How a mode changes plans. */
@@ -44,12 +48,13 @@ export function createPolicy(mode: SimMode, s: ModeSettings): RepartitionPolicy 
     case 'pipedream':
       return new NeverPolicy();
     case 'simple':
-      return new SimplePolicy({ threshold: s.simpleThreshold, dwellMs: s.dwellMs, stepMs: s.stepMs });
+      return new SimplePolicy({ threshold: s.simpleThreshold, dwellMs: s.dwellMs });
     case 'dynpipe-re':
     case 'dynpipe':
-      return new PlannerPolicy({
-        objective: s.objective, bandwidthBytesPerS: s.bandwidthBytesPerS, maxReplicas: s.maxReplicas, horizonIterations: s.horizonIterations,
-        confirmWindows: s.confirmWindows, dwellMs: s.dwellMs, margin: s.margin, pause: s.pause, stepMs: s.stepMs,
+      return new RepartitionController({
+        horizonIterations: s.horizonIterations, confirmWindows: s.confirmWindows, dwellMs: s.dwellMs, margin: s.margin,
+        planner: { objective: s.objective, bandwidthBytesPerS: s.bandwidthBytesPerS, maxReplicas: s.maxReplicas },
+        cost: { fixedMs: s.controllerCostMs, bandwidthBytesPerS: s.bandwidthBytesPerS, optimizerSlots: s.optimizerSlots },
       });
   }
 }

@@ -17,7 +17,7 @@ import { type CostModel, checkCostModel, checkPlanFitsProfile, stageCostTable } 
 import { Segment } from './engine.js';
 import { type RankInterference, type SlowdownModel, Slowdowns } from './interference.js';
 import { type PauseModel, pauseFor } from './pause.js';
-import type { PolicyDecision, RankWindow, RepartitionPolicy } from './policy.js';
+import type { Decision, RankWindow, RepartitionPolicy } from './policy.js';
 import type { SegmentRecorder } from './recorder.js';
 import { type Topology, topologyOf } from './topology.js';
 
@@ -68,7 +68,7 @@ export interface RepartitionRecord {
   readonly to: Plan;
 }
 
-export interface DecisionRecord extends PolicyDecision {
+export interface DecisionRecord extends Decision {
   readonly timeMs: number;
   readonly iteration: number;
   readonly planVersion: number;

@@ -6,7 +6,8 @@ import { summarizeRun } from '../../runtime/log/summarize.js';
 import { parseSummary } from '../../runtime/log/summary.js';
 import { type Plan, validatePlan } from '../../runtime/plan/plan.js';
 import { writeSimulation } from '../../runtime/cli/simulate-output.js';
-import type { PolicyDecision, PolicyInput, RepartitionPolicy } from '../../runtime/sim/policy.js';
+import { noDecision } from '../../runtime/coordinator/policy.js';
+import type { Decision, PolicyInput, RepartitionPolicy } from '../../runtime/sim/policy.js';
 import { simulate } from '../../runtime/sim/simulate.js';
 import type { RankInterference } from '../../runtime/sim/interference.js';
 import { tempDir } from '../support/cli.js';
@@ -17,9 +18,10 @@ class ScriptedPolicy implements RepartitionPolicy {
   inputs: PolicyInput[] = [];
   appliedAt: Array<[number, number | undefined]> = [];
   constructor(private readonly to: Plan) {}
-  decide(input: PolicyInput): PolicyDecision {
+  decide(input: PolicyInput): Decision {
     this.inputs.push(input);
-    return this.inputs.length === 1 ? { action: 'repartition', plan: this.to, reason: 'scripted' } : { action: 'none', reason: 'done' };
+    const none = noDecision('scripted', { slowdowns: [] });
+    return this.inputs.length === 1 ? { ...none, action: 'repartition', plan: this.to } : none;
   }
   applied(timeMs: number, pauseMs?: number): void {
     this.appliedAt.push([timeMs, pauseMs]);

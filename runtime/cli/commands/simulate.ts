@@ -1,6 +1,6 @@
 /**
  * `dynpipe simulate`: runs a plan, a schedule and a repartitioning mode through the discrete-event
- * simulator (sim/) with block times from a profile and slowdowns from an interference trace, and
+ * simulator (runtime/sim/) with block times from a profile and slowdowns from an interference trace, and
  * writes the run as rank logs + summaries; with --validate LOGDIR it replays a measured run instead
  * and prints simulated vs measured time per microbatch, window by window. A thin shell: flags ->
  * config -> simulate -> files.
@@ -18,10 +18,11 @@ import { type BlockCost, BYTES_PER_GB } from '../../../partitioner/cost.js';
 import { parseProfile } from '../../../profile/format.js';
 import { parseSchedule } from '../../../profile/interfere/schedule.js';
 import { calibrateBlocks } from '../../sim/calibrate.js';
-import { type CostModel, profileBlockCosts, stepMsOf } from '../../sim/costs.js';
+import { type CostModel, profileBlockCosts } from '../../sim/costs.js';
+import { optimizerSlots } from '../../coordinator/migration-cost.js';
 import { type SlowdownModel, landInterference } from '../../sim/interference.js';
 import { rankRows } from '../../sim/log-rows.js';
-import { SIM_MODES, type SimMode, changeKind, createPolicy } from '../../sim/modes.js';
+import { CONTROLLER_COST_MS, SIM_MODES, type SimMode, changeKind, createPolicy } from '../../sim/modes.js';
 import { DEFAULT_PAUSE_FIXED_MS } from '../../sim/pause.js';
 import { simulationReport } from '../../sim/report.js';
 import { type SimulationConfig, type SimulationResult, simulate } from '../../sim/simulate.js';
@@ -59,7 +60,8 @@ interface SimulateFlags {
   coresPerRank: number;
   ranksPerGpu: number;
   seed: number;
-  migrationFixedMs?: number;
+  pauseFixedMs?: number;
+  migrationCostMs?: number;
   migrationBandwidth?: number;
   simpleThreshold: number;
   dwellMs: number;
@@ -105,17 +107,18 @@ function configOf(f: SimulateFlags, plan: Plan, microbatches: number, onProgress
   const interference = tracePath === undefined ? [] : landInterference(parseSchedule(readText(tracePath), tracePath), slowdownModel, worldSize(plan), tracePath);
   const costs: CostModel = { network: { bandwidthBytesPerS: f.bandwidth * BYTES_PER_GB, latencyMs: f.latencyMs }, optimizerBytesPerS };
   const kind = changeKind(f.mode);
-  const pause = { kind, fixedMs: f.migrationFixedMs ?? DEFAULT_PAUSE_FIXED_MS[kind], bandwidthBytesPerS: (f.migrationBandwidth ?? f.bandwidth) * BYTES_PER_GB };
+  const pause = { kind, fixedMs: f.pauseFixedMs ?? DEFAULT_PAUSE_FIXED_MS[kind], bandwidthBytesPerS: (f.migrationBandwidth ?? f.bandwidth) * BYTES_PER_GB };
+  const controllerCostMs = f.migrationCostMs ?? CONTROLLER_COST_MS[kind];
   const policy = createPolicy(f.mode, {
     simpleThreshold: f.simpleThreshold, dwellMs: f.dwellMs, confirmWindows: f.confirmWindows, margin: f.margin, horizonIterations: f.horizon ?? microbatches,
     objective: f.objective === 'pipedream' ? { kind: 'pipedream' } : { kind: 'dynpipe', stalenessWeight: f.stalenessWeight },
-    bandwidthBytesPerS: f.bandwidth * BYTES_PER_GB, maxReplicas: f.maxReplicas, pause, stepMs: stepMsOf(costs, blocks),
+    bandwidthBytesPerS: f.bandwidth * BYTES_PER_GB, maxReplicas: f.maxReplicas, controllerCostMs, optimizerSlots: optimizerSlots(plan.training.optimizer),
   });
   const config: SimulationConfig = { plan, blocks, costs, interference, slowdownModel, microbatches, windowMicrobatches: f.window, policy, pause, cutSlack: f.cutSlack, onProgress };
   const settings = {
     profile: profilePath, interference: tracePath ?? null, microbatches, window: f.window, bandwidth_gbps: f.bandwidth, latency_ms: f.latencyMs,
     optimizer_gbps: optimizerBytesPerS / BYTES_PER_GB, calibrated: measured !== undefined, slowdown_at_full_intensity: slowdownModel.fullIntensity, cores_per_rank: f.coresPerRank, ranks_per_gpu: f.ranksPerGpu,
-    seed: f.seed, pause, simple_threshold: f.simpleThreshold, dwell_ms: f.dwellMs, confirm_windows: f.confirmWindows, margin: f.margin,
+    seed: f.seed, pause, controller_cost_ms: controllerCostMs, simple_threshold: f.simpleThreshold, dwell_ms: f.dwellMs, confirm_windows: f.confirmWindows, margin: f.margin,
     horizon: f.horizon ?? microbatches, max_replicas: f.maxReplicas, objective: f.objective, staleness_weight: f.stalenessWeight, cut_slack: f.cutSlack ?? null,
   };
   return { config, settings };
@@ -202,8 +205,9 @@ export function register(program: Command): void {
     .option('--cores-per-rank <c>', 'rank r owns cores [r*c, (r+1)*c) (cpu/membw targets)', intOption(1), 1)
     .option('--ranks-per-gpu <k>', 'rank r uses GPU floor(r/k) (gpu targets)', intOption(1), 1)
     .option('--seed <n>', 'seeds the net-interference jitter', intOption(0), 0)
-    .option('--migration-fixed-ms <ms>', `fixed part of a plan change's pause (default ${DEFAULT_PAUSE_FIXED_MS.live} live, ${DEFAULT_PAUSE_FIXED_MS.restart} restart)`, floatOption(0))
-    .option('--migration-bandwidth <GB/s>', 'bandwidth moving blocks in a plan change (default --bandwidth)', floatOption(1e-9))
+    .option('--pause-fixed-ms <ms>', `fixed part of a simulated plan change's pause (default ${DEFAULT_PAUSE_FIXED_MS.live} live, ${DEFAULT_PAUSE_FIXED_MS.restart} restart: measured, BENCHMARKS.md)`, floatOption(0))
+    .option('--migration-cost-ms <ms>', `the controller's fixed cost of a plan change until one was measured, as dynpipe launch (default ${CONTROLLER_COST_MS.live} live, ${CONTROLLER_COST_MS.restart} restart)`, floatOption(0))
+    .option('--migration-bandwidth <GB/s>', 'bandwidth moving blocks in a simulated plan change (default --bandwidth)', floatOption(1e-9))
     .option('--simple-threshold <x>', 'simple mode: rebalance when a rank is this much slower than its baseline', floatOption(0.001), 0.25)
     .option('--dwell-ms <ms>', 'minimum simulated time between two plan changes', floatOption(0), 5000)
     .option('--confirm-windows <n>', 'dynpipe modes: consecutive windows a better plan must pay', intOption(1), 2)
