@@ -52,19 +52,27 @@ describe('interference generators', function () {
     }
   });
 
-  it('a paused generator uses no CPU time and works again once resumed', async () => {
+  it('a paused generator idles (under 5 % of a core) and works again once resumed', async () => {
+    // A paused generator is a live Node process waiting on its gate: its event loop and GC may
+    // take a clock tick (10 ms) now and then, so "idle" is bounded, not zero. Running at intensity
+    // 1 it takes a whole core, an order of magnitude more over the same window.
+    const windowMs = 500;
+    const ticksPerWindow = windowMs / 10;
     const group = new GeneratorGroup();
     try {
       const g = await group.start(interfererSpec('cpu', '*', 1));
       const [pid] = g.pids;
       await g.pause();
+      await sleep(50);
       const paused0 = cpuTicks(pid);
-      await sleep(400);
-      assert.equal(cpuTicks(pid), paused0, 'CPU time advanced while paused');
+      await sleep(windowMs);
+      const pausedTicks = cpuTicks(pid) - paused0;
+      assert.ok(pausedTicks <= 0.05 * ticksPerWindow, `${pausedTicks} ticks in ${windowMs} ms while paused`);
       await g.resume();
       const resumed0 = cpuTicks(pid);
-      await sleep(400);
-      assert.ok(cpuTicks(pid) > resumed0, 'no CPU time after resume');
+      await sleep(windowMs);
+      const resumedTicks = cpuTicks(pid) - resumed0;
+      assert.ok(resumedTicks >= 0.25 * ticksPerWindow && resumedTicks > 5 * pausedTicks, `${resumedTicks} ticks in ${windowMs} ms after resume (${pausedTicks} while paused)`);
     } finally {
       await group.stopAll();
     }
