@@ -15,13 +15,16 @@
  * does); the planner then gives the best static plan for "rank 1 slowed" and "rank 2 slowed", each
  * run under its constant slowdown: their steady throughput is what a mode should recover to.
  * Metrics per mode and phase: recovery = steady throughput (second half of the phase) / the
- * reference, time to sustain 90 % of the reference, and per plan change the pause at stage 0 in
+ * reference, time until the run sustains 90 % of the reference for the rest of the phase
+ * (windows of 20 microbatches; n/a: not by the phase's end), and per plan change the pause at stage 0 in
  * iteration times (the median microbatch interval before the change). On a machine whose
  * background load drifts between runs, "normalized" recovery compares ratios within each run
  * instead: (phase / the run's own undisturbed throughput) / (reference / the calibration run's).
  *
- * Pause comparison: the same scripted change (base plan -> the rank-1 plan at microbatch `warm`,
- * no interference, no policy) applied live (dynpipe) and by checkpoint and restart (dynpipe-re).
+ * Pause comparison (run first): the same scripted change (base plan -> the rank-1 plan at
+ * microbatch `warm`, no interference, no policy) applied live (dynpipe) and by checkpoint and
+ * restart (dynpipe-re). The modes then start with these measured pauses as their migration cost
+ * (`--migration-cost-ms`), as the controller would after its first change.
  */
 import { spawn } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -135,8 +138,17 @@ async function main(): Promise<void> {
     const rows = await launch(`ref-rank${k + 1}`, writePlan(`plan-rank${k + 1}-slowed`, p), phase, `${k + 1}:${factor}:0mb-`);
     refs.push(rangeThroughput(completions(rows), Math.floor(phase / 3), phase, microbatch));
   }
+  const pauseOf: Record<string, number> = {};
+  for (const mode of ['dynpipe', 'dynpipe-re'] as const) {
+    const extra = ['--mode', mode, '--no-policy', '--change-at', `${warm}:${join(out, 'plan-rank1-slowed.json')}`];
+    if (mode === 'dynpipe-re') extra.push('--checkpoint-dir', join(out, `pause-${mode}`, 'ckpt'));
+    const rows = await launch(`pause-${mode}`, basePath, warm + 50, '', extra);
+    const change = rows.find((r): r is Extract<RankLogRow, { row: 'repartition' }> => r.row === 'repartition' && r.rank === 0);
+    if (change) pauseOf[mode] = change.pause_ms;
+  }
+
   const slow = `1:${factor}:${warm}mb-${warm + phase}mb,2:${factor}:${warm + phase}mb-${total}mb`;
-  const summary: Record<string, unknown> = { machine: 'see BENCHMARKS.md', hidden, layers, input, microbatch, warm, phase, factor, base: base.partition, slowed: slowed.map((p) => p.partition), baseRef, refs };
+  const summary: Record<string, unknown> = { machine: 'see BENCHMARKS.md', hidden, layers, input, microbatch, warm, phase, factor, base: base.partition, slowed: slowed.map((p) => p.partition), baseRef, refs, scriptedPauseMs: pauseOf };
   const table = [
     `| mode | base samples/s | phase 1 recovery (normalized) | phase 1 time to 90 % (s) | phase 2 recovery (normalized) | phase 2 time to 90 % (s) | changes | pause at stage 0 (ms) | pause / iteration |`,
     '|---|---:|---:|---:|---:|---:|---:|---:|---:|',
@@ -145,6 +157,8 @@ async function main(): Promise<void> {
   for (const mode of modes) {
     const extra = mode === 'pipedream' ? [] : ['--mode', mode, '--window', '20', '--warmup-windows', '1', '--dwell-ms', '2000', '--decision-log', join(out, mode, 'decisions.csv')];
     if (mode === 'dynpipe-re') extra.push('--checkpoint-dir', join(out, mode, 'ckpt'));
+    const measured = pauseOf[mode === 'dynpipe-re' ? 'dynpipe-re' : 'dynpipe'];
+    if (mode !== 'pipedream' && measured !== undefined) extra.push('--migration-cost-ms', measured.toFixed(1));
     const rows = await launch(mode, basePath, total, slow, extra);
     const c = completions(rows);
     for (const b of throughputBins(c, 1000, microbatch)) bins.push(`${mode},${b.timeS},${b.samplesPerS.toFixed(2)}`);
@@ -164,15 +178,7 @@ async function main(): Promise<void> {
       `| ${mode} | ${fmt(own, 1)} | ${fmt(phases[0].recovery)} (${fmt(phases[0].normalized)}) | ${fmt(phases[0].t90S, 1)} | ${fmt(phases[1].recovery)} (${fmt(phases[1].normalized)}) | ${fmt(phases[1].t90S, 1)} | ${changes.length} | ${fmt(meanPause, 1)} | ${fmt(meanIter, 1)} |`,
     );
   }
-  const pauseOf: Record<string, number> = {};
-  for (const mode of ['dynpipe', 'dynpipe-re'] as const) {
-    const extra = ['--mode', mode, '--no-policy', '--change-at', `${warm}:${join(out, 'plan-rank1-slowed.json')}`];
-    if (mode === 'dynpipe-re') extra.push('--checkpoint-dir', join(out, `pause-${mode}`, 'ckpt'));
-    const rows = await launch(`pause-${mode}`, basePath, warm + 50, '', extra);
-    const change = rows.find((r): r is Extract<RankLogRow, { row: 'repartition' }> => r.row === 'repartition' && r.rank === 0);
-    if (change) pauseOf[mode] = change.pause_ms;
-  }
-  summary.scriptedPauseMs = pauseOf;
+
   writeFileSync(join(out, 'throughput.csv'), bins.join('\n') + '\n');
   writeFileSync(join(out, 'summary.json'), JSON.stringify(summary, null, 2) + '\n');
   process.stdout.write(
