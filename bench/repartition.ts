@@ -155,7 +155,7 @@ async function main(): Promise<void> {
   ];
   const bins: string[] = ['mode,time_s,samples_per_s'];
   for (const mode of modes) {
-    const extra = mode === 'pipedream' ? [] : ['--mode', mode, '--window', '20', '--warmup-windows', '1', '--dwell-ms', '2000', '--decision-log', join(out, mode, 'decisions.csv')];
+    const extra = mode === 'pipedream' ? [] : ['--mode', mode, '--window', '20', '--warmup-windows', '2', '--dwell-ms', '2000', '--decision-log', join(out, mode, 'decisions.csv')];
     if (mode === 'dynpipe-re') extra.push('--checkpoint-dir', join(out, mode, 'ckpt'));
     const measured = pauseOf[mode === 'dynpipe-re' ? 'dynpipe-re' : 'dynpipe'];
     if (mode !== 'pipedream' && measured !== undefined) extra.push('--migration-cost-ms', measured.toFixed(1));

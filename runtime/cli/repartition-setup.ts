@@ -28,6 +28,7 @@ export interface PolicyFlags {
   confirmWindows: number;
   dwellMs: number;
   margin: number;
+  noise: number;
   simpleThreshold: number;
   bandwidth: number;
   maxReplicas: number;
@@ -54,6 +55,7 @@ export function policyRunner(mode: Mode, f: PolicyFlags, plan: Plan, planVersion
           confirmWindows: f.confirmWindows,
           dwellMs: f.dwellMs,
           margin: f.margin,
+          noise: f.noise,
           planner: {
             objective: f.objective === 'pipedream' ? { kind: 'pipedream' } : { kind: 'dynpipe', stalenessWeight: f.stalenessWeight },
             bandwidthBytesPerS,

@@ -19,12 +19,15 @@ export interface RankStats {
   loss?: number;
 }
 
-/** One rank's means over a window (microbatches of one plan version only). */
+/** One rank over a window (microbatches of one plan version only). */
 export interface RankWindow {
   readonly rank: number;
   readonly stage: number;
   readonly microbatches: number;
-  /** Mean forward + backward + optimizer ms per microbatch: the rank's own compute. */
+  /**
+   * Median forward + backward + optimizer ms per microbatch: the rank's own compute. The median,
+   * not the mean, so that one garbage-collection pause or JIT compile does not look like a slowdown.
+   */
   readonly computeMs: number;
   /** Mean receive + send wait ms per microbatch. */
   readonly waitMs: number;
@@ -34,14 +37,19 @@ export interface RankWindow {
 
 interface Sums {
   stage: number;
-  n: number;
-  compute: number;
+  compute: number[];
   wait: number;
   rows: number;
 }
 
+function median(values: number[]): number {
+  const s = [...values].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+}
+
 /**
- * Accumulates stats of one plan version into per-rank window means. Stats of another plan version
+ * Accumulates stats of one plan version into per-rank window summaries. Stats of another plan version
  * (stragglers of the plan before a repartition) are ignored; `restart(v)` moves to version v.
  */
 export class WindowStats {
@@ -66,21 +74,23 @@ export class WindowStats {
     if ((s.plan_version ?? 0) !== this.planVersion) return;
     let sum = this.sums.get(rank);
     if (!sum) {
-      sum = { stage: s.stage, n: 0, compute: 0, wait: 0, rows: 0 };
+      sum = { stage: s.stage, compute: [], wait: 0, rows: 0 };
       this.sums.set(rank, sum);
     }
-    sum.n++;
-    sum.compute += s.forward_ms + s.backward_ms + s.optimizer_ms;
+    sum.compute.push(s.forward_ms + s.backward_ms + s.optimizer_ms);
     sum.wait += s.recv_wait_ms + s.send_wait_ms;
     sum.rows += s.rows;
     if (s.stage === this.lastStage) this.lastStageCount++;
   }
 
-  /** The window's per-rank means (ascending rank; ranks without stats are absent), and a fresh window. */
+  /** The window's per-rank summaries (ascending rank; ranks without stats are absent), and a fresh window. */
   take(): RankWindow[] {
     const out = [...this.sums]
       .sort(([a], [b]) => a - b)
-      .map(([rank, s]): RankWindow => ({ rank, stage: s.stage, microbatches: s.n, computeMs: s.compute / s.n, waitMs: s.wait / s.n, rows: s.rows / s.n }));
+      .map(([rank, s]): RankWindow => {
+        const n = s.compute.length;
+        return { rank, stage: s.stage, microbatches: n, computeMs: median(s.compute), waitMs: s.wait / n, rows: s.rows / n };
+      });
     this.sums = new Map();
     this.lastStageCount = 0;
     return out;

@@ -155,6 +155,7 @@ export function register(program: Command): void {
     .option('--confirm-windows <n>', 'consecutive windows a better plan must pay before it is applied', intOption(1), 2)
     .option('--dwell-ms <ms>', 'minimum time between two plan changes', intOption(0), 5000)
     .option('--margin <x>', 'benefit must exceed migration cost x (1 + margin)', floatOption(0), 0.2)
+    .option('--noise <x>', 'relative noise of time estimates: predicted gains below this fraction of the iteration time count as none', floatOption(0, 0.99), 0.05)
     .option('--simple-threshold <x>', 'simple mode: rebalance when a rank is this much slower than its baseline (0.25 = 25 %)', floatOption(0.001), 0.25)
     .option('--bandwidth <GB/s>', 'link bandwidth the planner and the migration cost assume', floatOption(1e-6), 1)
     .option('--max-replicas <n>', 'replicas per stage the planner may use', intOption(1), 1)
