@@ -122,7 +122,7 @@ function windowsOf(rows: readonly RankLogRow[], a: number, b: number): RankWindo
     s.rows += microbatch;
     by.set(r.rank, s);
   }
-  return [...by].map(([rank, s]) => ({ rank, stage: s.stage, microbatches: s.n, computeMs: s.compute / s.n, waitMs: 0, rows: s.rows / s.n }));
+  return [...by].map(([rank, s]) => ({ rank, stage: s.stage, microbatches: s.n, computeMs: s.compute / s.n, waitMs: 0, sendWaitMs: 0, windowMs: 0, rows: s.rows / s.n }));
 }
 
 function fmt(x: number | undefined, digits = 2): string {

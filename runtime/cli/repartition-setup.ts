@@ -18,7 +18,9 @@ import type { RepartitionPolicy } from '../coordinator/policy.js';
 import type { Mode } from '../worker/worker.js';
 import { checkReplaceable } from '../migration/plan-diff.js';
 import { readPlanFile } from './plan-file.js';
-import { readText } from './text-files.js';
+import { readJson, readText } from './text-files.js';
+import { SlowdownForest } from '../../predictor/forest.js';
+import { forestPredictor } from '../coordinator/forest-predictor.js';
 
 export interface PolicyFlags {
   window: number;
@@ -35,6 +37,8 @@ export interface PolicyFlags {
   objective: 'pipedream' | 'dynpipe';
   stalenessWeight: number;
   migrationCostMs?: number;
+  /** A trained forest (dynpipe predictor train) predicting slowdowns; default: the measured ratio. */
+  predictor?: string;
   /** false with --no-policy: only scripted and admin changes. */
   policy?: boolean;
 }
@@ -42,7 +46,9 @@ export interface PolicyFlags {
 /** The policy runner of `mode` (undefined for pipedream and with --no-policy). */
 export function policyRunner(mode: Mode, f: PolicyFlags, plan: Plan, planVersion: number, numMinibatches: number, onDecision: (d: DecisionRecord) => void): PolicyRunner | undefined {
   if (mode === 'pipedream' || f.policy === false) return undefined;
+  if (mode === 'simple' && f.predictor) throw new DynpipeError('E_USAGE', '--predictor: the simple mode uses no predictor (use --mode dynpipe or dynpipe-re)');
   const model = buildModel(plan.model.name, plan.model.args);
+  const predict = f.predictor ? forestPredictor(SlowdownForest.fromJSON(readJson(f.predictor, (m) => new DynpipeError('E_PREDICTOR', m)), f.predictor), model) : undefined;
   const costs: BlockCostSource = f.profile
     ? { kind: 'fixed', blocks: profileBlockCosts(parseProfile(readText(f.profile), f.profile), model, plan.microbatch_size, f.profile) }
     : { kind: 'calibrate', model, warmupWindows: f.warmupWindows };
@@ -62,7 +68,7 @@ export function policyRunner(mode: Mode, f: PolicyFlags, plan: Plan, planVersion
             maxReplicas: f.maxReplicas,
           },
           cost: { fixedMs: f.migrationCostMs ?? (mode === 'dynpipe-re' ? 5000 : 50), bandwidthBytesPerS, optimizerSlots: optimizerSlots(plan.training.optimizer) },
-        });
+        }, predict);
   return new PolicyRunner({ policy, windowMicrobatches: f.window, costs, plan, planVersion, totalIterations: numMinibatches, onDecision });
 }
 

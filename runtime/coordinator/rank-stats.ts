@@ -1,7 +1,8 @@
 /**
- * What a rank reports after each microbatch (control message `stats`), and the per-rank means
+ * What a rank reports after each microbatch (control message `stats`), and the per-rank summaries
  * over a window of microbatches that the repartitioning policies read. Pure: no clock, no I/O.
  */
+import type { HostObservation } from '../../predictor/observation.js';
 
 /** One microbatch on one rank; times in ms, `time_ms` on the job clock. */
 export interface RankStats {
@@ -17,6 +18,8 @@ export interface RankStats {
   optimizer_ms: number;
   rows: number;
   loss?: number;
+  /** Host counters over the rank's last host window, on the first microbatch after each (--host-stats-every). */
+  host?: HostObservation;
 }
 
 /** One rank over a window (microbatches of one plan version only). */
@@ -31,6 +34,12 @@ export interface RankWindow {
   readonly computeMs: number;
   /** Mean receive + send wait ms per microbatch. */
   readonly waitMs: number;
+  /** Mean send wait ms per microbatch (part of waitMs). */
+  readonly sendWaitMs: number;
+  /** Job-clock ms between the window's first and last microbatch on this rank (0 for one). */
+  readonly windowMs: number;
+  /** The latest host observation the rank reported during the window, if any. */
+  readonly host?: HostObservation;
   /** Rows of each microbatch the rank computed (its replica share; the microbatch size unreplicated). */
   readonly rows: number;
 }
@@ -39,7 +48,11 @@ interface Sums {
   stage: number;
   compute: number[];
   wait: number;
+  sendWait: number;
   rows: number;
+  firstMs: number;
+  lastMs: number;
+  host?: HostObservation;
 }
 
 function median(values: number[]): number {
@@ -74,11 +87,15 @@ export class WindowStats {
     if ((s.plan_version ?? 0) !== this.planVersion) return;
     let sum = this.sums.get(rank);
     if (!sum) {
-      sum = { stage: s.stage, compute: [], wait: 0, rows: 0 };
+      sum = { stage: s.stage, compute: [], wait: 0, sendWait: 0, rows: 0, firstMs: s.time_ms, lastMs: s.time_ms };
       this.sums.set(rank, sum);
     }
     sum.compute.push(s.forward_ms + s.backward_ms + s.optimizer_ms);
     sum.wait += s.recv_wait_ms + s.send_wait_ms;
+    sum.sendWait += s.send_wait_ms;
+    sum.firstMs = Math.min(sum.firstMs, s.time_ms);
+    sum.lastMs = Math.max(sum.lastMs, s.time_ms);
+    if (s.host) sum.host = s.host;
     sum.rows += s.rows;
     if (s.stage === this.lastStage) this.lastStageCount++;
   }
@@ -89,7 +106,10 @@ export class WindowStats {
       .sort(([a], [b]) => a - b)
       .map(([rank, s]): RankWindow => {
         const n = s.compute.length;
-        return { rank, stage: s.stage, microbatches: n, computeMs: median(s.compute), waitMs: s.wait / n, rows: s.rows / n };
+        return {
+          rank, stage: s.stage, microbatches: n, computeMs: median(s.compute), waitMs: s.wait / n, sendWaitMs: s.sendWait / n, windowMs: s.lastMs - s.firstMs, rows: s.rows / n,
+          ...(s.host ? { host: s.host } : {}),
+        };
       });
     this.sums = new Map();
     this.lastStageCount = 0;

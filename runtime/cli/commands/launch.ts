@@ -73,6 +73,7 @@ async function run(f: LaunchFlags): Promise<void> {
   if (f.logDir) workerArgs.push('--log-dir', resolve(f.logDir));
   if (f.saveWeights) workerArgs.push('--save-weights', resolve(f.saveWeights));
   if (f.dumpDir) workerArgs.push('--dump-dir', resolve(f.dumpDir));
+  if (f.predictor && f.mode !== 'pipedream') workerArgs.push('--host-stats-every', String(f.window));
   const bar = createProgress('pipeline', f.numMinibatches - start, { enabled: f.progress, fields: 'loss {loss} plan v{version}' });
   let completed = start;
   let lastLoss = NaN;
@@ -151,6 +152,7 @@ export function register(program: Command): void {
     .option('--window <microbatches>', 'microbatches per decision window', intOption(1), 20)
     .option('--warmup-windows <n>', 'windows skipped before calibrating block costs (without --profile)', intOption(0), 1)
     .option('--profile <profile.json>', 'block costs for the planner (default: calibrated from the first window after warm-up)')
+    .option('--predictor <forest.json>', 'slowdowns from this trained random forest (dynpipe predictor), with host counters the ranks report each window (default: measured compute / block costs)')
     .option('--horizon <iterations>', 'iterations a predicted gain is counted for at most (default: the rest of the job)', intOption(1))
     .option('--confirm-windows <n>', 'consecutive windows a better plan must pay before it is applied', intOption(1), 2)
     .option('--dwell-ms <ms>', 'minimum time between two plan changes', intOption(0), 5000)

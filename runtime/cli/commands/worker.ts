@@ -37,6 +37,7 @@ interface WorkerFlags {
   checkpointDir?: string;
   migrationTimeoutMs: number;
   dumpDir?: string;
+  hostStatsEvery?: number;
 }
 
 const LOOPBACK = /^(127\.\d+\.\d+\.\d+|localhost|::1)$/;
@@ -80,6 +81,7 @@ async function run(f: WorkerFlags): Promise<void> {
     checkpointDir: f.checkpointDir,
     migrationTimeoutMs: f.migrationTimeoutMs,
     dumpDir: f.dumpDir,
+    hostStatsEvery: f.hostStatsEvery,
     ...workerHooks(process.env, f.rank),
     say: (line) => process.stderr.write(line + '\n'),
   });
@@ -114,6 +116,7 @@ export function register(program: Command): void {
     .option('--restarted', 'with --resume: this rank continues a running job after a dynpipe-re restart')
     .option('--checkpoint-dir <dir>', 'checkpoints at plan changes (needed by dynpipe-re; dynpipe writes one before migrating)')
     .option('--migration-timeout-ms <ms>', 'deadline of every step of a plan change', intOption(1), 60_000)
+    .option('--host-stats-every <m>', 'sample host counters every m microbatches and report them (for the slowdown predictor)', intOption(1))
     .option('--dump-dir <dir>', 'diagnostics: after each plan change write this rank\'s state to <dir>/post-v<version>/')
     .action((f: WorkerFlags) => run(f));
 }

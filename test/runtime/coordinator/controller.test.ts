@@ -34,8 +34,8 @@ const CONFIG: ControllerConfig = {
 
 function windows(ms0: number, ms1: number): RankWindow[] {
   return [
-    { rank: 0, stage: 0, microbatches: 20, computeMs: ms0, waitMs: 1, rows: 8 },
-    { rank: 1, stage: 1, microbatches: 20, computeMs: ms1, waitMs: 1, rows: 8 },
+    { rank: 0, stage: 0, microbatches: 20, computeMs: ms0, waitMs: 1, sendWaitMs: 0, windowMs: 100, rows: 8 },
+    { rank: 1, stage: 1, microbatches: 20, computeMs: ms1, waitMs: 1, sendWaitMs: 0, windowMs: 100, rows: 8 },
   ];
 }
 
