@@ -9,6 +9,8 @@ import { SlowdownForest, type ForestOptions } from './forest.js';
 import { LinearBaseline } from './linear.js';
 import { seededRandom, shuffled } from './random.js';
 
+const SELF_RATIO = FEATURE_NAMES.indexOf('self_compute_ratio');
+
 /** One training example: its group (the canonical mix), feature vector and measured slowdown. */
 export interface LabeledRow {
   group: string;
@@ -110,6 +112,8 @@ export interface EvalReport {
   linear: Scores;
   /** Predicting the training mean for everything: the floor any model must beat. */
   mean: Scores;
+  /** Predicting the observer's own compute ratio (`self_compute_ratio`): "the target slows as the observer did". */
+  observerRatio: Scores;
   /** The forest's scores on each tagged subset of the test rows (rows without a tag are left out). */
   forestByTag: Record<string, Scores & { rows: number }>;
   /** Permutation importance of each feature for the forest, largest first. */
@@ -153,6 +157,7 @@ export function evaluateModels(rows: readonly LabeledRow[], options: EvalOptions
     forest: score(forestTest),
     linear: score(linear.predict(xTest)),
     mean: score(yTest.map(() => trainMean)),
+    observerRatio: score(xTest.map((x) => x[SELF_RATIO])),
     forestByTag,
     importance: FEATURE_NAMES.map((feature, j) => ({ feature, mapeRisePoints: rises[j] })).sort((a, b) => b.mapeRisePoints - a.mapeRisePoints),
   };

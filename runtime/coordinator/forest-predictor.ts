@@ -19,17 +19,19 @@ export function forestPredictor(forest: Pick<SlowdownForest, 'predictOne'>, mode
     const out = measuredSlowdowns(input);
     const ranges = stageRanges(plan);
     for (const w of windows) {
-      if (!w.host || !(w.windowMs > 0)) continue;
+      if (!w.host || w.windowMs === undefined || !(w.windowMs > 0)) continue;
       const [a, b] = ranges[stageOfRank(plan, w.rank)];
       const rows = Math.max(1, Math.round(w.rows));
-      const range = staticFeatures(model, a, b, rows);
+      const aloneMs = (rangeComputeMs(blocks, a, b) * w.rows) / plan.microbatch_size;
+      if (!(aloneMs > 0)) continue;
+      const range = staticFeatures(model, a, b, rows, aloneMs);
       const device = deviceFeatures(w.host, {
         computeMsPerMicrobatch: w.computeMs,
-        profiledComputeMsPerMicrobatch: (rangeComputeMs(blocks, a, b) * w.rows) / plan.microbatch_size,
+        profiledComputeMsPerMicrobatch: aloneMs,
         flopsPerByte: range.flops_per_byte,
         waitMs: w.waitMs * w.microbatches,
         sends: w.microbatches,
-        sendWaitMs: w.sendWaitMs * w.microbatches,
+        sendWaitMs: (w.sendWaitMs ?? 0) * w.microbatches,
         windowMs: w.windowMs,
       });
       out[w.rank] = Math.max(MIN_SLOWDOWN, forest.predictOne(range, device));

@@ -34,10 +34,10 @@ export interface RankWindow {
   readonly computeMs: number;
   /** Mean receive + send wait ms per microbatch. */
   readonly waitMs: number;
-  /** Mean send wait ms per microbatch (part of waitMs). */
-  readonly sendWaitMs: number;
-  /** Job-clock ms between the window's first and last microbatch on this rank (0 for one). */
-  readonly windowMs: number;
+  /** Mean send wait ms per microbatch (part of waitMs); absent from windows built elsewhere (the simulator). */
+  readonly sendWaitMs?: number;
+  /** Job-clock ms between the window's first and last microbatch on this rank (0 for one); absent likewise. */
+  readonly windowMs?: number;
   /** The latest host observation the rank reported during the window, if any. */
   readonly host?: HostObservation;
   /** Rows of each microbatch the rank computed (its replica share; the microbatch size unreplicated). */

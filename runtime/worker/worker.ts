@@ -10,7 +10,6 @@
  * with every rank, the window ends drained at M, the rank changes plan (cutover.ts: live migration,
  * or checkpoint and exit for dynpipe-re) and the next window starts at M under the new plan.
  */
-import { hostname } from 'node:os';
 import { writeFile, mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Plan } from '../plan/plan.js';
@@ -19,9 +18,7 @@ import { selectBackend, type BackendName } from '../backend/select.js';
 import { buildModel } from '../models/zoo.js';
 import { openDataset } from '../data/registry.js';
 import type { Dataset } from '../data/dataset.js';
-import { DataPlane } from '../transport/data-plane.js';
 import { ControlClient } from '../transport/control.js';
-import { ipcEndpoint, tcpEndpoint } from '../transport/endpoints.js';
 import { createSchedule, type ScheduleOptions } from '../schedule/schedule.js';
 import type { RankLogWriter } from '../log/rank-log-files.js';
 import { encodeTensors } from '../checkpoint/tensor-file.js';
@@ -40,6 +37,7 @@ import { jobClock } from './job-clock.js';
 import { type SlowSpan, slowFactor } from './bench-slowdown.js';
 import { HostSampler } from '../stats/host-stats.js';
 import type { HostObservation } from '../../predictor/observation.js';
+import { joinJob, openDataPlane, type DataBind } from './rendezvous.js';
 
 export type Mode = 'pipedream' | 'simple' | 'dynpipe-re' | 'dynpipe';
 
@@ -57,9 +55,11 @@ export interface WorkerConfig {
   trainSamples?: number;
   backend: BackendName;
   logDir?: string;
-  /** Where this rank's data socket binds: 'ipc' (same host) or a host address for tcp. */
-  bind: { transport: 'ipc'; jobId: string } | { transport: 'tcp'; host: string };
+  /** Where this rank's data socket binds: an ipc path for ranks on this host, a tcp port for others. */
+  bind: DataBind;
   recvTimeoutMs: number;
+  /** Give up on the coordinator after this long without an answer (default: never). */
+  coordinatorTimeoutMs?: number;
   rendezvousTimeoutMs: number;
   saveWeightsDir?: string;
   mode: Mode;
@@ -133,16 +133,16 @@ export async function runWorker(cfg: WorkerConfig): Promise<void> {
   let planVersion = manifest?.planVersion ?? 0;
   let first = manifest?.cutMicrobatch ?? 0;
 
-  const control = ControlClient.open({ rank, coordinator: cfg.coordinator, onReject: (e) => cfg.say(e.message) });
-  const bindAddress = cfg.bind.transport === 'ipc' ? ipcEndpoint(cfg.bind.jobId, rank) : tcpEndpoint(cfg.bind.host, 0);
+  const control = ControlClient.open({ rank, coordinator: cfg.coordinator, coordinatorTimeoutMs: cfg.coordinatorTimeoutMs, onReject: (e) => cfg.say(e.message) });
   // The plan version is set before the rendezvous: no peer sends before it, so nothing is dropped.
-  const plane = await DataPlane.open({ rank, bindAddress, planVersion, onReject: (e) => cfg.say(e.message) });
+  const plane = await openDataPlane(rank, cfg.bind, planVersion, (e) => cfg.say(e.message));
   let state: StageState | undefined;
   let executor: StageExecutor | undefined;
   let log: RankLogWriter | undefined;
   let listener: PlanChangeListener | undefined;
+  let finished = false;
   try {
-    const endpoints = await control.register({ endpoint: plane.endpoint, host: hostname(), pid: process.pid }, cfg.rendezvousTimeoutMs);
+    const endpoints = await joinJob(control, plane, { timeoutMs: cfg.rendezvousTimeoutMs, say: cfg.say });
     control.startHeartbeat(500);
     const shutdown = control.next(['shutdown'], 2 ** 31 - 1).then((m) => {
       throw new DynpipeError('E_PEER_FAILED', `rank ${rank}: stopped by the coordinator: ${m.reason}`);
@@ -255,6 +255,7 @@ export async function runWorker(cfg: WorkerConfig): Promise<void> {
       await writeFile(file, encodeTensors(await paramsToHost(live.params), { stage, rank, version: live.version }));
     }
     await control.send({ type: 'done', rank }, 10_000);
+    finished = true;
   } catch (e) {
     await control.send({ type: 'error', rank, message: (e as Error).message.slice(0, 3900) }, 2_000).catch(() => undefined);
     throw e;
@@ -263,7 +264,8 @@ export async function runWorker(cfg: WorkerConfig): Promise<void> {
     await log?.close().catch(() => undefined);
     executor?.dispose();
     state?.dispose();
-    await plane.close();
+    // A rank that finished may still have its last sends queued: let them out (see DataPlane.close).
+    await plane.close({ lingerMs: finished ? 10_000 : 0 });
     await control.close();
   }
 }

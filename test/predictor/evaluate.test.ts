@@ -48,6 +48,10 @@ describe('predictor evaluation', () => {
     assert.equal(report.trainRows, 180);
     assert.ok(report.forest.mapePercent < report.linear.mapePercent, JSON.stringify(report.forest) + JSON.stringify(report.linear));
     assert.ok(report.forest.mapePercent < report.mean.mapePercent);
+    // The observer-ratio baseline predicts each test row's own self_compute_ratio column.
+    const ratio = FEATURE_NAMES.indexOf('self_compute_ratio');
+    const split = groupedSplit(tagged, (r) => r.group, 0.25, 5);
+    assert.equal(report.observerRatio.mapePercent, mape(split.test.map((r) => r.y), split.test.map((r) => r.x[ratio])));
     assert.ok(report.forest.r2 > 0.75, `forest R² ${report.forest.r2}`);
     assert.equal(report.importance.length, FEATURE_NAMES.length);
     // Tagged subsets partition the test rows, so their row-weighted MAPE is the overall MAPE.

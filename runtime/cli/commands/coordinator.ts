@@ -7,11 +7,12 @@
 import { performance } from 'node:perf_hooks';
 import { Command } from 'commander';
 import { Coordinator } from '../../coordinator/coordinator.js';
-import { stageOfRank, worldSize } from '../../plan/plan.js';
+import { worldSize } from '../../plan/plan.js';
 import { intOption } from '../options.js';
 import { readPlanFile } from '../plan-file.js';
 import { DynpipeError } from '../../errors.js';
 import { type PolicyFlags, addRepartitionOptions, checkRepartitionFlags, planChangesFrom } from '../repartition-setup.js';
+import { formatRunSummary } from '../run-summary.js';
 
 interface CoordinatorFlags extends PolicyFlags {
   configPath: string;
@@ -40,10 +41,7 @@ async function run(f: CoordinatorFlags): Promise<void> {
   });
   process.stderr.write(`dynpipe coordinator: listening on ${coordinator.endpoint} for ${worldSize(plan)} ranks\n`);
   try {
-    const s = await coordinator.run();
-    const busy = s.busyFraction.map((b, r) => `rank ${r} (stage ${stageOfRank(plan, r)}) ${(100 * b).toFixed(1)}%`).join(', ');
-    const changes = s.changes.map((c) => `v${c.planVersion} [${c.toPartition.join(', ')}] at mb ${c.cutAt} (${c.source}, pause ${c.pauseMs.toFixed(1)} ms)`).join('; ');
-    process.stdout.write(`trained ${s.microbatches} microbatches in ${s.seconds.toFixed(1)} s: ${s.samplesPerS.toFixed(1)} samples/s\nbusy: ${busy}\n${changes ? `plan changes: ${changes}\n` : ''}`);
+    process.stdout.write(formatRunSummary(plan, await coordinator.run()));
   } finally {
     await coordinator.close();
   }

@@ -10,8 +10,9 @@ import { DEFAULT_FOREST_OPTIONS, SlowdownForest, type ForestOptions } from '../.
 import { evaluateModels, type EvalReport } from '../../../predictor/evaluate.js';
 import { labeled } from '../../../predictor/dataset.js';
 import { parseDeviceFeatures, parseStaticFeatures, staticFeatures, type StaticFeatures } from '../../../predictor/features.js';
-import { loadModel } from '../../../profile/load-model.js';
-import { modelArgs, readDataset, readJson, writeText } from './predictor-io.js';
+import { parseModelChoice, readDataset, readJson, readText, writeText } from './predictor-io.js';
+import { profiledRangeMs } from '../../../predictor/predict.js';
+import { parseProfile } from '../../../profile/format.js';
 
 interface ForestFlags {
   progress?: boolean;
@@ -44,6 +45,7 @@ function printReport(r: EvalReport, data: string): void {
     ['random forest', r.forest],
     ['linear (self+peer util)', r.linear],
     ['training mean', r.mean],
+    ["observer's own ratio", r.observerRatio],
     ...Object.entries(r.forestByTag).map(([tag, s]): [string, typeof s] => [`forest, ${tag} (${s.rows} rows)`, s]),
   ];
   const width = Math.max(...scored.map(([label]) => label.length));
@@ -88,10 +90,11 @@ export function registerModelCommands(predictor: Command): void {
     .command('predict')
     .description('predict the slowdown of a block range on a device, from its current device features')
     .requiredOption('--forest <json>', 'forest file from `dynpipe predictor train`')
-    .option('--model <name>', 'zoo model (with --range and --batch)')
-    .option('--model-args <json>', 'model arguments, as a JSON object')
+    .option('--model <name[:k=v,...]>', 'zoo model with its arguments, e.g. vgg16:width=0.125 (with --range and --batch)')
     .option('--range <a:b>', 'block range [a, b)')
     .option('--batch <n>', 'microbatch size', intOption(1), 32)
+    .option('--alone-ms <ms>', "the range's profiled step time alone on the device, ms per microbatch (with --model)", floatOption(0))
+    .option('--profile <json>', 'instead of --alone-ms: the device profile (`dynpipe profile`) to sum the range from')
     .option('--static <json>', 'instead of --model/--range/--batch: static features of the range (a JSON object)')
     .requiredOption('--device <json>', 'device features as a worker reports them (a JSON object with every device feature)')
     .option('--json', 'print features and prediction as JSON')
@@ -107,9 +110,10 @@ export function registerModelCommands(predictor: Command): void {
 interface PredictFlags {
   forest: string;
   model?: string;
-  modelArgs?: string;
   range?: string;
   batch: number;
+  aloneMs?: number;
+  profile?: string;
   static?: string;
   device: string;
   json?: boolean;
@@ -117,12 +121,20 @@ interface PredictFlags {
 
 async function targetFeatures(flags: PredictFlags): Promise<StaticFeatures> {
   if (flags.static !== undefined) {
-    if (flags.model !== undefined || flags.range !== undefined) throw new DynpipeError('E_USAGE', '--static replaces --model and --range; give one or the other');
+    if (flags.model !== undefined || flags.range !== undefined || flags.aloneMs !== undefined || flags.profile !== undefined) {
+      throw new DynpipeError('E_USAGE', '--static replaces --model, --range, --alone-ms and --profile; give one or the other');
+    }
     return parseStaticFeatures(readJson(flags.static, 'static features', 'E_PREDICTOR'), flags.static);
   }
   if (flags.model === undefined || flags.range === undefined) throw new DynpipeError('E_USAGE', 'give --model and --range (or --static)');
   const m = /^(\d+):(\d+)$/.exec(flags.range);
   if (!m) throw new DynpipeError('E_USAGE', `--range must look like a:b, got '${flags.range}'`);
-  const spec = await loadModel(flags.model, modelArgs(flags.modelArgs));
-  return staticFeatures(spec, Number(m[1]), Number(m[2]), flags.batch);
+  const model = parseModelChoice(flags.model);
+  // Loaded here, not at start-up: the zoo brings in tfjs, which other subcommands do not need.
+  const { buildModel } = await import('../../models/zoo.js');
+  const spec = buildModel(model.name, model.args);
+  const [start, end] = [Number(m[1]), Number(m[2])];
+  if ((flags.aloneMs === undefined) === (flags.profile === undefined)) throw new DynpipeError('E_USAGE', 'give the range\'s profiled time: --alone-ms or --profile (one of them)');
+  const aloneMs = flags.profile === undefined ? flags.aloneMs! : profiledRangeMs(parseProfile(readText(flags.profile, 'profile'), flags.profile), spec, start, end, flags.batch, flags.profile);
+  return staticFeatures(spec, start, end, flags.batch, aloneMs);
 }

@@ -5,7 +5,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { GeneratorGroup, findOnPath } from '../../../profile/interfere/spawn.js';
 import { interfererSpec } from '../../../predictor/mix.js';
-import { DYNPIPE, alive, allGone, referenceWorkloadMs } from './helpers.js';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { DYNPIPE, alive, allGone, cpuTicks, referenceWorkloadMs } from './helpers.js';
 
 /** Starts `dynpipe interfere ...` and resolves with it and the generator pids once `count` have started. */
 function startCli(args: string[], count: number): Promise<{ proc: ChildProcessWithoutNullStreams; pids: number[] }> {
@@ -46,6 +47,24 @@ describe('interference generators', function () {
       assert.ok(g.pinned);
       const shared = await referenceWorkloadMs(0, iterations);
       assert.ok(shared / alone > 1.3, `alone ${alone.toFixed(0)} ms, sharing core 0 with the generator ${shared.toFixed(0)} ms (${(shared / alone).toFixed(2)}x)`);
+    } finally {
+      await group.stopAll();
+    }
+  });
+
+  it('a paused generator uses no CPU time and works again once resumed', async () => {
+    const group = new GeneratorGroup();
+    try {
+      const g = await group.start(interfererSpec('cpu', '*', 1));
+      const [pid] = g.pids;
+      await g.pause();
+      const paused0 = cpuTicks(pid);
+      await sleep(400);
+      assert.equal(cpuTicks(pid), paused0, 'CPU time advanced while paused');
+      await g.resume();
+      const resumed0 = cpuTicks(pid);
+      await sleep(400);
+      assert.ok(cpuTicks(pid) > resumed0, 'no CPU time after resume');
     } finally {
       await group.stopAll();
     }

@@ -8,6 +8,7 @@ import { strict as assert } from 'node:assert';
 import * as tf from '@tensorflow/tfjs-core';
 import {
   BatchMatMul,
+  Conv2D,
   Conv2DBackpropFilter,
   Conv2DBackpropInput,
   DepthwiseConv2dNativeBackpropFilter,
@@ -43,6 +44,10 @@ interface KernelCase {
 function conv2dBackpropFilterCase(label: string, x: Shape4, filterShape: Shape4, strides: number, pad: Pad): KernelCase {
   const { outShape } = backend_util.computeConv2DInfo(x, filterShape, strides, 1, pad);
   return { label, inputs: { x: { shape: x }, dy: { shape: outShape } }, attrs: { strides, pad, dataFormat: 'NHWC', filterShape } };
+}
+
+function conv2dCase(label: string, x: Shape4, filterShape: Shape4, strides: number, pad: Pad, dilations = 1): KernelCase {
+  return { label, inputs: { x: { shape: x }, filter: { shape: filterShape } }, attrs: { strides, pad, dataFormat: 'NHWC', dilations } };
 }
 
 function conv2dBackpropInputCase(label: string, x: Shape4, filterShape: Shape4, strides: number, pad: Pad): KernelCase {
@@ -87,6 +92,16 @@ const CASES: Record<string, KernelCase[]> = {
     conv2dBackpropFilterCase('10x9x2 -> 3, 5x3, stride 2, explicit pads', [1, 10, 9, 2], [5, 3, 2, 3], 2, [[0, 0], [2, 1], [1, 0], [0, 0]]),
     conv2dBackpropFilterCase('6x7x6 -> 7, 1x1, stride 1 (matrix product path)', [2, 6, 7, 6], [1, 1, 6, 7], 1, 'valid'),
     conv2dBackpropFilterCase('7x7x5 -> 6, 1x1, stride 2, same (ResNet shortcut)', [2, 7, 7, 5], [1, 1, 5, 6], 2, 'same'),
+    conv2dBackpropFilterCase('12x11x8 -> 12, 3x3, stride 1, same (vec4 loads; split-K, uneven last slice)', [3, 12, 11, 8], [3, 3, 8, 12], 1, 'same'),
+    conv2dBackpropFilterCase('batch 1, 9x9x4 -> 4, 3x3, stride 2, valid (vec4 loads)', [1, 9, 9, 4], [3, 3, 4, 4], 2, 'valid'),
+  ],
+  [Conv2D]: [
+    conv2dCase('batch 1, 7x7x3 -> 5, 3x3, stride 1, same', [1, 7, 7, 3], [3, 3, 3, 5], 1, 'same'),
+    conv2dCase('9x8x5 -> 6, 3x3, stride 2, valid', [2, 9, 8, 5], [3, 3, 5, 6], 2, 'valid'),
+    conv2dCase('10x9x2 -> 3, 5x3, stride 2, explicit pads', [1, 10, 9, 2], [5, 3, 2, 3], 2, [[0, 0], [2, 1], [1, 0], [0, 0]]),
+    conv2dCase('7x7x5 -> 6, 1x1, stride 2, same (ResNet shortcut)', [2, 7, 7, 5], [1, 1, 5, 6], 2, 'same'),
+    conv2dCase('11x10x8 -> 12, 3x3, stride 1, same (vec4 loads)', [3, 11, 10, 8], [3, 3, 8, 12], 1, 'same'),
+    conv2dCase('9x9x4 -> 3, 3x3, dilation 2, same', [2, 9, 9, 4], [3, 3, 4, 3], 1, 'same', 2),
   ],
   [Conv2DBackpropInput]: [
     conv2dBackpropInputCase('batch 1, 7x7x3 -> 5, 3x3, stride 1, same', [1, 7, 7, 3], [3, 3, 3, 5], 1, 'same'),
@@ -96,6 +111,7 @@ const CASES: Record<string, KernelCase[]> = {
     conv2dBackpropInputCase('10x9x2 -> 3, 5x3, stride 2, explicit pads', [1, 10, 9, 2], [5, 3, 2, 3], 2, [[0, 0], [2, 1], [1, 0], [0, 0]]),
     conv2dBackpropInputCase('6x6x2 -> 3, 2x2, pads wider than the filter', [1, 6, 6, 2], [2, 2, 2, 3], 1, [[0, 0], [2, 1], [0, 3], [0, 0]]),
     conv2dBackpropInputCase('7x7x5 -> 6, 1x1, stride 2, same (ResNet shortcut)', [2, 7, 7, 5], [1, 1, 5, 6], 2, 'same'),
+    conv2dBackpropInputCase('11x10x8 -> 12, 3x3, stride 2, same (vec4 loads)', [3, 11, 10, 8], [3, 3, 8, 12], 2, 'same'),
   ],
   [UnsortedSegmentSum]: [
     segmentSumCase('rows with repeated ids', [6, 3], [2, 0, 2, 3, 0, 2], [6], 4),
@@ -127,6 +143,7 @@ const CASES: Record<string, KernelCase[]> = {
     matMulCase('batched, tiny matrices (broadcast multiply path)', [4, 3, 5], [4, 2, 5], false, true),
     matMulCase('batched, one product per entry', [3, 20, 17], [3, 17, 15], false, false),
     matMulCase('attention scores q k^T, 4-d', [2, 2, 33, 16], [2, 2, 33, 16], false, true),
+    matMulCase('2-d, every extent a multiple of 4 (vec4 loads), a transposed', [36, 20], [36, 44], true, false),
     {
       ...matMulCase('batch dims broadcast both ways', [2, 1, 4, 5], [1, 3, 5, 6], false, false),
       // cpu's BatchMatMul sizes its output by max(batchA, batchB) = 3 entries instead of 2 x 3.

@@ -15,7 +15,7 @@ import type { BlockCost } from '../../../partitioner/cost.js';
 const MODEL = buildModel('mlp', { hidden: 8, layers: 1, inputHeight: 4, inputWidth: 4 });
 const PLAN = validatePlan({ version: 1, model: { name: 'mlp', args: MODEL.args }, num_blocks: 2, partition: [1, 1], stage_to_rank_map: { '0': [0], '1': [1] }, microbatch_size: 8 });
 const BLOCKS: BlockCost[] = [{ forwardMs: 5, backwardMs: 5, activationBytes: 0, paramBytes: 0 }, { forwardMs: 10, backwardMs: 10, activationBytes: 0, paramBytes: 0 }];
-const HOST: HostObservation = { cpu_self: 1, cpu_peer: 2.5, cpu_util_cores: 0.9, cpu_util_machine: 0.8, procs_running_per_core: 1.5, load_avg_per_core: 1.2, membw_probe_gbps: 7, gpu_util: null, gpu_mem_util: null, gpu_procs: null };
+const HOST: HostObservation = { cpu_self: 1, cpu_peer: 2.5, cpu_util_cores: 0.9, cpu_util_machine: 0.8, procs_running_per_core: 1.5, load_avg_per_core: 1.2, membw_probe_gbps: 7, runq_wait_fraction: 0.1, cpu_pressure: 0.2, gpu_util: null, gpu_mem_util: null, gpu_procs: null };
 
 describe('forest predictor', () => {
   it('asks the forest about each reporting rank\'s own range and state, and falls back to the measured ratio', () => {
