@@ -47,13 +47,4 @@ describe('control channel: join with host ids', () => {
     assert.deepEqual((await rendezvous).get(0), { endpoint: 'tcp://127.0.0.1:41000', host: 'vm', pid: 10, ipcEndpoint: 'ipc:///tmp/dynpipe-j/r0.sock', hostId });
   });
 
-  it('a refusing check rejects the rendezvous and sends no table; a shutdown instead ends join with its reason', async () => {
-    const rendezvous = server.rendezvous(2, 10_000, (registered) => {
-      throw new DynpipeError('E_USAGE', `refused ${[...registered.keys()].join(',')}`);
-    });
-    const joins = clients.map((c) => c.join({ endpoint: `tcp://127.0.0.1:${42000 + c.rank}`, host: 'vm', pid: 1 }, 10_000));
-    await assert.rejects(rendezvous, dynpipeError('E_USAGE', /^refused 0,1$/));
-    for (const r of [0, 1]) await server.send(r, { type: 'shutdown', reason: 'refused 0,1' }, 1000);
-    for (const [r, j] of joins.entries()) await assert.rejects(j, dynpipeError('E_PEER_FAILED', new RegExp(`^rank ${r}: stopped by the coordinator at rendezvous: refused 0,1$`)));
-  });
 });
