@@ -54,7 +54,7 @@ export interface ChangeRecord {
   fromPartition: number[];
   toPartition: number[];
   cutAt: number;
-  /** Stage 0 drained under the old plan -> every rank ready under the new one. */
+  /** Stage 0 drained under the old plan -> every rank ready under the new one (coordinator's clock). */
   pauseMs: number;
   timeMs: number;
 }

@@ -35,6 +35,8 @@ import { type CutoverContext, dumpState, liveCutover, restartCutover } from './c
 import { openRankLog } from './rank-log-open.js';
 import { jobClock } from './job-clock.js';
 import { type SlowSpan, slowFactor } from './bench-slowdown.js';
+import { HostSampler } from '../stats/host-stats.js';
+import type { HostObservation } from '../../predictor/observation.js';
 import { joinJob, openDataPlane, type DataBind } from './rendezvous.js';
 
 export type Mode = 'pipedream' | 'simple' | 'dynpipe-re' | 'dynpipe';
@@ -79,6 +81,8 @@ export interface WorkerConfig {
   benchSlow?: readonly SlowSpan[];
   /** TEST HOOK: called after each tensor a migration sent. */
   afterEntrySent?(to: number, index: number): void;
+  /** Every this many microbatches, sample the host's counters and report them (the predictor's features). */
+  hostStatsEvery?: number;
   /** Emits one human-readable line (stderr in the CLI). */
   say(line: string): void;
 }
@@ -156,6 +160,23 @@ export async function runWorker(cfg: WorkerConfig): Promise<void> {
     const ctx: CutoverContext = {
       rank, model, plane, control, endpoints, clock, timeoutMs: cfg.migrationTimeoutMs, checkpointDir: cfg.checkpointDir, dumpDir: cfg.dumpDir, afterEntrySent: cfg.afterEntrySent,
     };
+    // Host counters for the predictor: one window every hostStatsEvery microbatches, reported with
+    // the first microbatch's stats after the window closed.
+    const sampler = cfg.hostStatsEvery ? new HostSampler({ gpuIndex: backend.name === 'webgpu' ? cfg.localRank : null }) : undefined;
+    let endHostWindow = sampler?.begin();
+    let sinceHostWindow = 0;
+    let hostReady: HostObservation | undefined;
+    const takeHost = (): HostObservation | undefined => {
+      if (sampler && ++sinceHostWindow >= cfg.hostStatsEvery!) {
+        sinceHostWindow = 0;
+        const end = endHostWindow!;
+        endHostWindow = sampler.begin();
+        end().then((h) => (hostReady = h), (e: unknown) => cfg.say(`rank ${rank}: host counters not sampled: ${(e as Error).message}`));
+      }
+      const h = hostReady;
+      hostReady = undefined;
+      return h;
+    };
     const slow = cfg.benchSlow;
     const slowdown = slow && slow.length > 0 ? (mb: number) => slowFactor(slow, rank, clock(), mb) : undefined;
 
@@ -187,8 +208,9 @@ export async function runWorker(cfg: WorkerConfig): Promise<void> {
           forward_ms: t.forwardMs, backward_ms: t.backwardMs, recv_wait_ms: t.recvWaitMs, send_wait_ms: t.sendWaitMs,
           optimizer_ms: t.optimizerMs, loss: t.loss, samples_per_s: busy > 0 ? (1000 * t.rows) / busy : 0,
         });
+        const host = takeHost();
         void control
-          .send({ type: 'stats', rank, stats: { mb: t.mb, stage: topo.stage, plan_version: version, time_ms: time, forward_ms: t.forwardMs, backward_ms: t.backwardMs, recv_wait_ms: t.recvWaitMs, send_wait_ms: t.sendWaitMs, optimizer_ms: t.optimizerMs, rows: t.rows, ...(t.loss !== undefined ? { loss: t.loss } : {}) } }, 10_000)
+          .send({ type: 'stats', rank, stats: { mb: t.mb, stage: topo.stage, plan_version: version, time_ms: time, forward_ms: t.forwardMs, backward_ms: t.backwardMs, recv_wait_ms: t.recvWaitMs, send_wait_ms: t.sendWaitMs, optimizer_ms: t.optimizerMs, rows: t.rows, ...(t.loss !== undefined ? { loss: t.loss } : {}), ...(host ? { host } : {}) } }, 10_000)
           .catch((e: unknown) => cfg.say(`rank ${rank}: stats not delivered: ${(e as Error).message}`));
         if (t.mb % 50 === 0) void log?.flush().catch(() => undefined);
       };

@@ -50,6 +50,7 @@ interface WorkerFlags {
   migrationTimeoutMs: number;
   dumpDir?: string;
   progress?: boolean;
+  hostStatsEvery?: number;
 }
 
 function requiredFlag(flag: string): DynpipeError {
@@ -110,6 +111,7 @@ async function run(f: WorkerFlags): Promise<void> {
       checkpointDir: f.checkpointDir,
       migrationTimeoutMs: f.migrationTimeoutMs,
       dumpDir: f.dumpDir,
+      hostStatsEvery: f.hostStatsEvery,
       ...workerHooks(process.env, detected.rank.value),
       say: (line) => process.stderr.write(line + '\n'),
     },
@@ -151,6 +153,7 @@ export function register(program: Command): void {
     .option('--checkpoint-dir <dir>', 'checkpoints at plan changes (needed by dynpipe-re; dynpipe writes one before migrating)')
     .option('--migration-timeout-ms <ms>', 'deadline of every step of a plan change', intOption(1), 60_000)
     .option('--dump-dir <dir>', 'diagnostics: after each plan change write this rank\'s state to <dir>/post-v<version>/')
+    .option('--host-stats-every <m>', 'sample host counters every m microbatches and report them (for the slowdown predictor)', intOption(1))
     .option('--progress', 'on the rank that runs the coordinator, show a progress bar even when stderr is not a terminal')
     .action((f: WorkerFlags) => run(f));
 }
