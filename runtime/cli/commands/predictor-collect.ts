@@ -72,6 +72,7 @@ async function run(flags: CollectFlags): Promise<void> {
   if (!/^(none|\d+)$/.test(flags.gpu)) throw new DynpipeError('E_USAGE', `--gpu must be an index or 'none', got '${flags.gpu}'`);
   const gpuIndex = flags.gpu === 'none' ? null : Number(flags.gpu);
   const backend = parseBackendName(flags.backend);
+  if (flags.out.endsWith('.gz')) throw new DynpipeError('E_USAGE', `--out ${flags.out}: collect appends plain CSV; gzip the file once collected`);
   const models = flags.model.length > 0 ? flags.model : DEFAULT_MODELS;
   const mixes = randomMixes({ count: flags.mixes, kinds, maxInterferers: flags.maxInterferers, cores: interfererCores, intensities, seed: flags.seed });
 
