@@ -17,7 +17,7 @@ import { INTERFERER_KINDS, parseCores, randomMixes, type InterfererKind } from '
 import { HostSampler } from '../../stats/host-stats.js';
 import { GeneratorGroup, findOnPath } from '../../../profile/interfere/spawn.js';
 import { parseBackendName } from '../../backend/options.js';
-import { listOption, modelOption, positiveInt, readText, unitInterval, writeText, type ModelChoice } from './predictor-io.js';
+import { formatModelChoice, listOption, modelOption, positiveInt, readText, unitInterval, writeText, type ModelChoice } from './predictor-io.js';
 
 interface CollectFlags {
   out: string;
@@ -100,7 +100,7 @@ async function run(flags: CollectFlags): Promise<void> {
   } else {
     const provenance = [
       `collected ${new Date().toISOString()} on ${hostname()} (${cpus().length} cores, ${cpus()[0]?.model ?? 'unknown CPU'}) with backend ${choice.name}: ${choice.device}`,
-      `measured numbers rounded to ${MEASURED_DIGITS} significant digits; models ${models.map((m) => [m.name, ...Object.entries(m.args).map(([k, v]) => `${k}=${v}`)].join(':')).join(' ')}; ${flags.stages} ranges each; batches ${batches.join(',')}; ${flags.rounds} alone/interfered rounds of ${flags.microbatches} microbatches`,
+      `measured numbers rounded to ${MEASURED_DIGITS} significant digits; models ${models.map(formatModelChoice).join(' ')}; ${flags.stages} ranges each; batches ${batches.join(',')}; ${flags.rounds} alone/interfered rounds of ${flags.microbatches} microbatches`,
     ];
     writeText(flags.out, printDataset([], true, provenance));
   }

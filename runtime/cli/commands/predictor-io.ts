@@ -79,6 +79,12 @@ export function parseModelChoice(text: string): ModelChoice {
   }
 }
 
+/** The inverse of `parseModelChoice`. */
+export function formatModelChoice(m: ModelChoice): string {
+  const args = Object.entries(m.args).map(([k, v]) => `${k}=${v}`);
+  return args.length === 0 ? m.name : `${m.name}:${args.join(',')}`;
+}
+
 /** Commander collector for a repeatable --model flag. */
 export function modelOption(value: string, previous: ModelChoice[]): ModelChoice[] {
   return [...previous, parseModelChoice(value)];
