@@ -21,7 +21,7 @@ import { formatModelChoice, listOption, modelOption, positiveInt, readText, unit
 
 interface CollectFlags {
   out: string;
-  model: ModelChoice[];
+  model?: ModelChoice[];
   backend: string;
   stages: number;
   batches: string;
@@ -73,7 +73,7 @@ async function run(flags: CollectFlags): Promise<void> {
   const gpuIndex = flags.gpu === 'none' ? null : Number(flags.gpu);
   const backend = parseBackendName(flags.backend);
   if (flags.out.endsWith('.gz')) throw new DynpipeError('E_USAGE', `--out ${flags.out}: collect appends plain CSV; gzip the file once collected`);
-  const models = flags.model.length > 0 ? flags.model : DEFAULT_MODELS;
+  const models = flags.model ?? DEFAULT_MODELS;
   const mixes = randomMixes({ count: flags.mixes, kinds, maxInterferers: flags.maxInterferers, cores: interfererCores, intensities, seed: flags.seed });
 
   if (ownCores) pinSelf(ownCores);
@@ -132,7 +132,7 @@ export function registerCollect(predictor: Command): void {
     .command('collect')
     .description('measure stage workloads alone and under interference mixes; append the dataset CSV (resumable)')
     .requiredOption('--out <csv>', 'dataset file to create or extend')
-    .option('--model <name[:k=v,...]>', 'zoo model with its arguments, e.g. vgg16:width=0.125 (repeat for several; default mlp and tinycnn)', modelOption, [])
+    .option('--model <name[:k=v,...]>', 'zoo model with its arguments, e.g. vgg16:width=0.125 (repeat for several; default: mlp and tinycnn)', modelOption)
     .option('--backend <name>', 'tfjs backend for the workloads (auto, webgpu, wasm, cpu)', 'wasm')
     .option('--stages <k>', 'split each model into k contiguous block ranges', intOption(1, 64), 2)
     .option('--batches <list>', 'microbatch sizes, comma-separated', '8,32')

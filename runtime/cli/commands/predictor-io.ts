@@ -86,6 +86,6 @@ export function formatModelChoice(m: ModelChoice): string {
 }
 
 /** Commander collector for a repeatable --model flag. */
-export function modelOption(value: string, previous: ModelChoice[]): ModelChoice[] {
-  return [...previous, parseModelChoice(value)];
+export function modelOption(value: string, previous: ModelChoice[] | undefined): ModelChoice[] {
+  return [...(previous ?? []), parseModelChoice(value)];
 }
