@@ -43,7 +43,7 @@ export const DATASET_COLUMNS: readonly string[] = [...META.map((m) => m[0]), ...
 
 /** The header comment: format line, provenance lines, then one line per column with unit and meaning. */
 export function datasetHeaderComment(provenance: readonly string[] = []): string {
-  const lines = ['# dynpipe predictor dataset v1. Columns (name [unit]: meaning); an empty cell is a feature the host could not observe.'];
+  const lines = ['# dynpipe predictor dataset v2. Columns (name [unit]: meaning); an empty cell is a feature the host could not observe.'];
   for (const p of provenance) lines.push(`# ${p.replace(/\n/g, ' ')}`);
   for (const [name, unit, doc] of META) lines.push(`# ${name} [${unit}]: ${doc}`);
   for (const f of FEATURES) lines.push(`# ${f.name} [${f.unit}] (${f.group}): ${f.doc}`);

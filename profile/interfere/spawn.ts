@@ -153,7 +153,7 @@ export class GeneratorGroup {
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => done(new DynpipeError('E_PEER_TIMEOUT', `${what}: generator not ${doing} after ${this.options.readyTimeoutMs} ms`)), this.options.readyTimeoutMs);
       const onMessage = (m: ChildMessage): void => {
-        if (m.type === 'error') done(new DynpipeError(spec.kind === 'gpu' ? 'E_BACKEND' : 'E_PEER_FAILED', `${what}: ${m.message}`));
+        if (m.type === 'error') return done(new DynpipeError(spec.kind === 'gpu' ? 'E_BACKEND' : 'E_PEER_FAILED', `${what}: ${m.message}`));
         const accepted = accept(m);
         if (accepted !== undefined) done(accepted);
       };
@@ -161,7 +161,7 @@ export class GeneratorGroup {
         const tail = (child.stderrTail().trim().split('\n').at(-1) ?? '').trim();
         done(new DynpipeError('E_PEER_FAILED', `${what}: generator exited (${signal ?? `code ${code}`}) before it was ${doing}${tail ? `: ${tail}` : ''}`));
       };
-      const onError = (e: Error): void => done(new DynpipeError('E_PEER_FAILED', `${what}: cannot start: ${e.message}`));
+      const onError = (e: Error): void => done(new DynpipeError('E_PEER_FAILED', `${what}: ${doing === 'ready' ? 'cannot start' : `not ${doing}`}: ${e.message}`));
       const done = (r: string | Error): void => {
         clearTimeout(timer);
         c.off('message', onMessage);

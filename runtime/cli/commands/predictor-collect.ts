@@ -17,11 +17,11 @@ import { INTERFERER_KINDS, parseCores, randomMixes, type InterfererKind } from '
 import { HostSampler } from '../../stats/host-stats.js';
 import { GeneratorGroup, findOnPath } from '../../../profile/interfere/spawn.js';
 import { parseBackendName } from '../../backend/options.js';
-import { listOption, modelOption, positiveInt, readText, unitInterval, writeText, type ModelChoice } from './predictor-io.js';
+import { formatModelChoice, listOption, modelOption, positiveInt, readText, unitInterval, writeText, type ModelChoice } from './predictor-io.js';
 
 interface CollectFlags {
   out: string;
-  model: ModelChoice[];
+  model?: ModelChoice[];
   backend: string;
   stages: number;
   batches: string;
@@ -72,7 +72,8 @@ async function run(flags: CollectFlags): Promise<void> {
   if (!/^(none|\d+)$/.test(flags.gpu)) throw new DynpipeError('E_USAGE', `--gpu must be an index or 'none', got '${flags.gpu}'`);
   const gpuIndex = flags.gpu === 'none' ? null : Number(flags.gpu);
   const backend = parseBackendName(flags.backend);
-  const models = flags.model.length > 0 ? flags.model : DEFAULT_MODELS;
+  if (flags.out.endsWith('.gz')) throw new DynpipeError('E_USAGE', `--out ${flags.out}: collect appends plain CSV; gzip the file once collected`);
+  const models = flags.model ?? DEFAULT_MODELS;
   const mixes = randomMixes({ count: flags.mixes, kinds, maxInterferers: flags.maxInterferers, cores: interfererCores, intensities, seed: flags.seed });
 
   if (ownCores) pinSelf(ownCores);
@@ -99,7 +100,7 @@ async function run(flags: CollectFlags): Promise<void> {
   } else {
     const provenance = [
       `collected ${new Date().toISOString()} on ${hostname()} (${cpus().length} cores, ${cpus()[0]?.model ?? 'unknown CPU'}) with backend ${choice.name}: ${choice.device}`,
-      `measured numbers rounded to ${MEASURED_DIGITS} significant digits; models ${models.map((m) => [m.name, ...Object.entries(m.args).map(([k, v]) => `${k}=${v}`)].join(':')).join(' ')}; ${flags.stages} ranges each; batches ${batches.join(',')}; ${flags.rounds} alone/interfered rounds of ${flags.microbatches} microbatches`,
+      `measured numbers rounded to ${MEASURED_DIGITS} significant digits; models ${models.map(formatModelChoice).join(' ')}; ${flags.stages} ranges each; batches ${batches.join(',')}; ${flags.rounds} alone/interfered rounds of ${flags.microbatches} microbatches`,
     ];
     writeText(flags.out, printDataset([], true, provenance));
   }
@@ -131,7 +132,7 @@ export function registerCollect(predictor: Command): void {
     .command('collect')
     .description('measure stage workloads alone and under interference mixes; append the dataset CSV (resumable)')
     .requiredOption('--out <csv>', 'dataset file to create or extend')
-    .option('--model <name[:k=v,...]>', 'zoo model with its arguments, e.g. vgg16:width=0.125 (repeat for several; default mlp and tinycnn)', modelOption, [])
+    .option('--model <name[:k=v,...]>', 'zoo model with its arguments, e.g. vgg16:width=0.125 (repeat for several; default: mlp and tinycnn)', modelOption)
     .option('--backend <name>', 'tfjs backend for the workloads (auto, webgpu, wasm, cpu)', 'wasm')
     .option('--stages <k>', 'split each model into k contiguous block ranges', intOption(1, 64), 2)
     .option('--batches <list>', 'microbatch sizes, comma-separated', '8,32')

@@ -1,14 +1,23 @@
 /** File and list helpers shared by the `dynpipe predictor` subcommands: one-line errors naming the path or flag. */
 import { readFileSync, writeFileSync } from 'node:fs';
+import { gunzipSync } from 'node:zlib';
 import { DynpipeError } from '../../errors.js';
 import { parseArgList, type ArgValue } from '../../models/args.js';
 import { parseDataset, type DatasetRow } from '../../../predictor/dataset.js';
 
+/** Reads a text file; a name ending in .gz is gunzipped (datasets are committed compressed). */
 export function readText(path: string, what: string): string {
+  let bytes: Buffer;
   try {
-    return readFileSync(path, 'utf8');
+    bytes = readFileSync(path);
   } catch (e) {
     throw new DynpipeError('E_IO', `cannot read ${what} ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+  }
+  if (!path.endsWith('.gz')) return bytes.toString('utf8');
+  try {
+    return gunzipSync(bytes).toString('utf8');
+  } catch (e) {
+    throw new DynpipeError('E_IO', `cannot read ${what} ${path}: not gzip data (${(e as Error).message})`);
   }
 }
 
@@ -70,7 +79,13 @@ export function parseModelChoice(text: string): ModelChoice {
   }
 }
 
+/** The inverse of `parseModelChoice`. */
+export function formatModelChoice(m: ModelChoice): string {
+  const args = Object.entries(m.args).map(([k, v]) => `${k}=${v}`);
+  return args.length === 0 ? m.name : `${m.name}:${args.join(',')}`;
+}
+
 /** Commander collector for a repeatable --model flag. */
-export function modelOption(value: string, previous: ModelChoice[]): ModelChoice[] {
-  return [...previous, parseModelChoice(value)];
+export function modelOption(value: string, previous: ModelChoice[] | undefined): ModelChoice[] {
+  return [...(previous ?? []), parseModelChoice(value)];
 }

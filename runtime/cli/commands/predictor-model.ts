@@ -7,7 +7,8 @@ import { DynpipeError } from '../../errors.js';
 import { floatOption, intOption } from '../options.js';
 import { progressBar } from '../progress-bar.js';
 import { DEFAULT_FOREST_OPTIONS, SlowdownForest, type ForestOptions } from '../../../predictor/forest.js';
-import { evaluateModels, type EvalReport } from '../../../predictor/evaluate.js';
+import { evaluateModels, type EvalReport, type Scores } from '../../../predictor/evaluate.js';
+import { NO_MIX } from '../../../predictor/mix.js';
 import { labeled } from '../../../predictor/dataset.js';
 import { parseDeviceFeatures, parseStaticFeatures, staticFeatures, type StaticFeatures } from '../../../predictor/features.js';
 import { parseModelChoice, readDataset, readJson, readText, writeText } from './predictor-io.js';
@@ -41,18 +42,23 @@ function withForestOptions(cmd: Command): Command {
 }
 
 function printReport(r: EvalReport, data: string): void {
-  const scored: Array<[string, { mapePercent: number; r2: number }]> = [
+  const scored: Array<[string, Scores]> = [
     ['random forest', r.forest],
     ['linear (self+peer util)', r.linear],
     ['training mean', r.mean],
     ["observer's own ratio", r.observerRatio],
     ...Object.entries(r.forestByTag).map(([tag, s]): [string, typeof s] => [`forest, ${tag} (${s.rows} rows)`, s]),
+    ...(r.quietNoise ? [[`label noise: 1.0 on the quiet mix (${r.quietNoise.rows} rows)`, r.quietNoise] as [string, Scores]] : []),
   ];
   const width = Math.max(...scored.map(([label]) => label.length));
-  const row = (label: string, s: { mapePercent: number; r2: number }): string =>
+  const row = (label: string, s: Scores): string =>
     `${label.padEnd(width)} ${`${s.mapePercent.toFixed(2)}%`.padStart(9)} ${(Number.isNaN(s.r2) ? 'n/a' : s.r2.toFixed(3)).padStart(7)}`;
+  const split =
+    r.folds === 1
+      ? `train ${r.trainRows} rows / ${r.trainGroups.length} mixes, test ${r.testRows} rows / ${r.testGroups.length} held-out mixes`
+      : `grouped ${r.folds}-fold cross-validation: ${r.testRows} rows of ${r.testGroups.length} mixes, each predicted by models that never saw its mix`;
   const lines = [
-    `eval ${data}: train ${r.trainRows} rows / ${r.trainGroups.length} mixes, test ${r.testRows} rows / ${r.testGroups.length} held-out mixes`,
+    `eval ${data}: ${split}`,
     `${'model'.padEnd(width)} ${'MAPE'.padStart(9)} ${'R²'.padStart(7)}`,
     ...scored.map(([label, s]) => row(label, s)),
     'forest permutation importance (test MAPE rise, points):',
@@ -77,10 +83,12 @@ export function registerModelCommands(predictor: Command): void {
   withForestOptions(predictor.command('eval').description('score the forest, a linear baseline and the mean on held-out interference mixes'))
     .requiredOption('--data <csv>', 'dataset from `dynpipe predictor collect`')
     .option('--test-fraction <x>', 'share of the mixes held out', floatOption(0, 1), 0.3)
+    .option('--folds <k>', 'grouped k-fold cross-validation by mix instead of one held-out split', intOption(2, 1000))
     .option('--json', 'print the report as JSON')
-    .action((flags: ForestFlags & { data: string; testFraction: number; json?: boolean }) => {
-      const bar = progressBar(flags.trees, 'eval', 'trees', Boolean(flags.progress));
-      const report = evaluateModels(labeled(readDataset(flags.data)), { testFraction: flags.testFraction, seed: flags.seed, forest: forestOptions(flags), onTree: (n) => bar.update(n) });
+    .action((flags: ForestFlags & { data: string; testFraction: number; folds?: number; json?: boolean }) => {
+      const bar = progressBar(flags.trees * (flags.folds ?? 1), 'eval', 'trees', Boolean(flags.progress));
+      const options = { testFraction: flags.testFraction, folds: flags.folds, seed: flags.seed, forest: forestOptions(flags), quietGroup: NO_MIX, onTree: (n: number) => bar.update(n) };
+      const report = evaluateModels(labeled(readDataset(flags.data)), options);
       bar.stop();
       if (flags.json) process.stdout.write(JSON.stringify(report, null, 2) + '\n');
       else printReport(report, flags.data);

@@ -3,6 +3,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
 import { fileURLToPath } from 'node:url';
 import { printDataset, type DatasetRow } from '../../../../predictor/dataset.js';
 import { fromVector, staticFeatures } from '../../../../predictor/features.js';
@@ -27,6 +28,8 @@ describe('dynpipe predictor train|eval|predict', function () {
     return { mix: r.group, repeat: 0, target: `t${i % 4}`, observer: 't0', interferedMs: s.alone_ms * r.y, static: s, device, slowdown: r.y };
   });
   writeFileSync(data, printDataset(rows, true));
+  const gz = join(dir, 'data.csv.gz');
+  writeFileSync(gz, gzipSync(readFileSync(data)));
 
   it('evaluates on held-out mixes and reports the forest beside the baselines', () => {
     const r = dynpipe('predictor', 'eval', '--data', data, '--trees', '5', '--test-fraction', '0.25', '--json');
@@ -43,7 +46,7 @@ describe('dynpipe predictor train|eval|predict', function () {
 
   it('trains a forest file whose predictions `predict` reproduces exactly', () => {
     const forestFile = join(dir, 'forest.json');
-    const r = dynpipe('predictor', 'train', '--data', data, '--out', forestFile, '--trees', '4', '--seed', '2');
+    const r = dynpipe('predictor', 'train', '--data', gz, '--out', forestFile, '--trees', '4', '--seed', '2'); // read through gunzip
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stdout, /^train: 4 trees on 96 rows from 24 mixes/);
     const { static: s, device } = fromVector(synthetic[5].x);
