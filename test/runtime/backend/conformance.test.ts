@@ -14,6 +14,8 @@ import {
   DepthwiseConv2dNativeBackpropFilter,
   DepthwiseConv2dNativeBackpropInput,
   MaxPoolGrad,
+  Mean,
+  Sum,
   UnsortedSegmentSum,
   backend_util,
   getKernel,
@@ -78,6 +80,20 @@ function maxPoolGradCase(label: string, x: Shape4, filterSize: number, strides: 
   return { label, inputs: { dy: { shape: outShape }, input: { shape: x, floats }, output: { shape: outShape } }, attrs: { filterSize, strides, pad } };
 }
 
+function reduceCase(label: string, x: number[], axis: number | number[], keepDims: boolean): KernelCase {
+  return { label, inputs: { x: { shape: x } }, attrs: { axis, keepDims } };
+}
+
+const REDUCE_CASES: KernelCase[] = [
+  reduceCase('N, H, W of NHWC, keepDims (vec4 loads)', [3, 5, 7, 8], [0, 1, 2], true),
+  reduceCase('N, H, W with 6 channels (scalar loads), 5 slices of rows', [4, 9, 10, 6], [0, 1, 2], false),
+  reduceCase('N, H, W with 4 channels, 50 slices of rows', [2, 40, 40, 4], [0, 1, 2], false),
+  reduceCase('all axes, to a scalar', [5, 7, 3], [0, 1, 2], false),
+  reduceCase('axes given out of order and negative', [2, 3, 4, 5], [1, -4], false),
+  reduceCase('the last axis (the built-in)', [4, 6], 1, false),
+  reduceCase('middle axes (the built-in)', [2, 3, 4, 5], [1, 2], true),
+];
+
 function segmentSumCase(label: string, x: number[], ids: number[], idShape: number[], numSegments: number): KernelCase {
   return { label, inputs: { x: { shape: x }, segmentIds: { shape: idShape, ints: ids } }, attrs: { numSegments } };
 }
@@ -113,6 +129,8 @@ const CASES: Record<string, KernelCase[]> = {
     conv2dBackpropInputCase('7x7x5 -> 6, 1x1, stride 2, same (ResNet shortcut)', [2, 7, 7, 5], [1, 1, 5, 6], 2, 'same'),
     conv2dBackpropInputCase('11x10x8 -> 12, 3x3, stride 2, same (vec4 loads)', [3, 11, 10, 8], [3, 3, 8, 12], 2, 'same'),
   ],
+  [Sum]: REDUCE_CASES,
+  [Mean]: REDUCE_CASES,
   [UnsortedSegmentSum]: [
     segmentSumCase('rows with repeated ids', [6, 3], [2, 0, 2, 3, 0, 2], [6], 4),
     segmentSumCase('rows of a 3-d x', [6, 2, 5], [1, 6, 1, 0, 6, 6], [6], 7),
