@@ -33,6 +33,11 @@ interface InputSpec {
   /** int32 inputs carry their values; float32 ones are drawn from the seeded generator unless given. */
   ints?: number[];
   floats?: number[];
+  /**
+   * A float32 input made by casting these int32 values: webgpu keeps such a tensor in its int32
+   * buffer, so a kernel must convert on load.
+   */
+  castInts?: number[];
 }
 
 interface KernelCase {
@@ -92,6 +97,11 @@ const REDUCE_CASES: KernelCase[] = [
   reduceCase('axes given out of order and negative', [2, 3, 4, 5], [1, -4], false),
   reduceCase('the last axis (the built-in)', [4, 6], 1, false),
   reduceCase('middle axes (the built-in)', [2, 3, 4, 5], [1, 2], true),
+  {
+    label: 'float32 cast from int32 (an i32 buffer), vec4 and scalar columns',
+    inputs: { x: { shape: [3, 2, 6], castInts: [...Array(36).keys()].map((i) => (i * 7) % 11 - 5) } },
+    attrs: { axis: [0], keepDims: false },
+  },
 ];
 
 function segmentSumCase(label: string, x: number[], ids: number[], idShape: number[], numSegments: number): KernelCase {
@@ -163,6 +173,11 @@ const CASES: Record<string, KernelCase[]> = {
     matMulCase('attention scores q k^T, 4-d', [2, 2, 33, 16], [2, 2, 33, 16], false, true),
     matMulCase('2-d, every extent a multiple of 4 (vec4 loads), a transposed', [36, 20], [36, 44], true, false),
     {
+      label: 'a is float32 cast from int32 (an i32 buffer)',
+      inputs: { a: { shape: [4, 8], castInts: [...Array(32).keys()].map((i) => (i * 5) % 9 - 4) }, b: { shape: [8, 3] } },
+      attrs: { transposeA: false, transposeB: false },
+    },
+    {
       ...matMulCase('batch dims broadcast both ways', [2, 1, 4, 5], [1, 3, 5, 6], false, false),
       // cpu's BatchMatMul sizes its output by max(batchA, batchB) = 3 entries instead of 2 x 3.
       cpuReference: ({ a, b }) => tf.matMul(tf.tile(a, [1, 3, 1, 1]), tf.tile(b, [2, 1, 1, 1])),
@@ -199,12 +214,20 @@ const KNOWN_GAPS: KnownGap[] = [
 function makeInputs(c: KernelCase, seed: number): Record<string, Float32Array | Int32Array> {
   const random = seededRandom(seed);
   return Object.fromEntries(
-    Object.entries(c.inputs).map(([name, spec]) => [name, spec.ints ? Int32Array.from(spec.ints) : spec.floats ? Float32Array.from(spec.floats) : randomValues(spec.shape, random)]),
+    Object.entries(c.inputs).map(([name, spec]) => {
+      const ints = spec.ints ?? spec.castInts;
+      return [name, ints ? Int32Array.from(ints) : spec.floats ? Float32Array.from(spec.floats) : randomValues(spec.shape, random)];
+    }),
   );
 }
 
 function runKernel(kernelName: string, c: KernelCase, values: Record<string, Float32Array | Int32Array>, useReference = false): tf.Tensor[] {
-  const inputs = Object.fromEntries(Object.entries(c.inputs).map(([name, spec]) => [name, tf.tensor(values[name], spec.shape, spec.ints ? 'int32' : 'float32')]));
+  const inputs = Object.fromEntries(
+    Object.entries(c.inputs).map(([name, spec]) => {
+      if (spec.castInts) return [name, tf.cast(tf.tensor(values[name], spec.shape, 'int32'), 'float32')];
+      return [name, tf.tensor(values[name], spec.shape, spec.ints ? 'int32' : 'float32')];
+    }),
+  );
   if (useReference && c.cpuReference) return [c.cpuReference(inputs)];
   const out = tf.engine().runKernel(kernelName, inputs, c.attrs);
   return Array.isArray(out) ? out : [out];

@@ -87,7 +87,7 @@ export class ColumnSumProgram implements WebGpuProgram {
     var sum = ${t}(0.0);
     if (col < ${p.vectorCols}) {
       for (var r = slice * ${p.rowsPerSlice} + rl; r < end; r += ${p.rowThreads}) {
-        sum = sum + X[r * ${p.vectorCols} + col];
+        sum = sum + ${t}(X[r * ${p.vectorCols} + col]); // X may be an i32 buffer (see readAt in operand-reads.ts)
       }
     }
     partial[rl * ${p.colThreads} + cl] = sum;
