@@ -1,7 +1,8 @@
 /**
  * Before/after table of the webgpu kernels we replace (issue #14): tfjs-backend-webgpu's own
  * Conv2D, Conv2DBackpropInput, Conv2DBackpropFilter and BatchMatMul against ours, on the issue's
- * shapes (3x3 'same' convs at 32x32x64, 16x16x128, 8x8x256, batch 256; a 4096^2 product).
+ * shapes (3x3 'same' convs at 32x32x64, 16x16x128, 8x8x256, batch 256; a 4096^2 product), and
+ * Sum over N, H, W (batch norm's reduction; its "GFLOP" are additions).
  * bench/webgpu_kernels_torch.py prints PyTorch's times for the same rows.
  *
  * Each time is per call: the GPU time of `--reps` calls from timestamp queries, divided by
@@ -17,7 +18,7 @@
 import { Command } from 'commander';
 import cliProgress from 'cli-progress';
 import * as tf from '@tensorflow/tfjs-core';
-import { BatchMatMul, Conv2D, Conv2DBackpropFilter, Conv2DBackpropInput, backend_util, getKernel, type KernelConfig, type TensorInfo } from '@tensorflow/tfjs-core';
+import { BatchMatMul, Conv2D, Conv2DBackpropFilter, Conv2DBackpropInput, Sum, backend_util, getKernel, type KernelConfig, type TensorInfo } from '@tensorflow/tfjs-core';
 import { intOption } from '../runtime/cli/options.js';
 import { builtinKernel } from '../runtime/backend/kernels/builtin.js';
 import { matMulGemm } from '../runtime/backend/kernels/webgpu/batch-mat-mul.js';
@@ -144,6 +145,22 @@ function matMulCase(backend: WebGpuRunner, size: number): Case {
   };
 }
 
+/** Batch norm's reduction: a sum over N, H, W of NHWC activations ("GFLOP": additions). */
+function sumCase(backend: WebGpuRunner, batch: number, size: number, channels: number): Case {
+  const x = tf.randomUniform([batch, size, size, channels], -1, 1);
+  const attrs = { axis: [0, 1, 2], keepDims: false };
+  return {
+    shape: `${size}x${size}x${channels} over N, H, W, batch ${batch}`,
+    kernel: Sum,
+    flops: x.size,
+    tiling: '',
+    builtin: { label: 'tfjs', run: call(builtinKernel(Sum, 'webgpu'), Sum, backend, { x }, attrs) },
+    ours: { label: 'ours', run: call(getKernel(Sum, 'webgpu'), Sum, backend, { x }, attrs) },
+    sweep: [],
+    dispose: () => x.dispose(),
+  };
+}
+
 /** Per-call milliseconds of `variant`: GPU time by timestamp queries when available, else wall time. */
 async function timeVariant(backend: WebGpuRunner & { supportTimestampQuery?: boolean }, variant: Variant, reps: number): Promise<number> {
   const free = (t: TensorInfo) => backend.disposeData(t.dataId);
@@ -225,9 +242,10 @@ async function main(): Promise<void> {
     () => convCases(backend, batch, 16, 128),
     () => convCases(backend, batch, 8, 256),
     () => [matMulCase(backend, matSize)],
+    () => [sumCase(backend, batch, 32, 64)],
   ];
   const bar = process.stderr.isTTY || flags.progress ? new cliProgress.SingleBar({ stream: process.stderr, clearOnComplete: true, noTTYOutput: flags.progress === true }, cliProgress.Presets.shades_classic) : null;
-  bar?.start(3 * 3 + 1, 0);
+  bar?.start(3 * 3 + 2, 0);
   for (const make of makers) {
     const cases = make();
     for (const c of cases) {

@@ -32,6 +32,7 @@ import { batchMatMulConfig as webgpuBatchMatMulConfig } from './kernels/webgpu/b
 import { conv2dConfig as webgpuConv2dConfig } from './kernels/webgpu/conv2d.js';
 import { conv2dBackpropFilterConfig as webgpuConv2dBackpropFilterConfig } from './kernels/webgpu/conv2d-backprop-filter.js';
 import { conv2dBackpropInputConfig as webgpuConv2dBackpropInputConfig } from './kernels/webgpu/conv2d-backprop-input.js';
+import { meanConfig as webgpuMeanConfig, sumConfig as webgpuSumConfig } from './kernels/webgpu/sum-over-leading-axes.js';
 
 export interface KernelEntry {
   readonly config: KernelConfig;
@@ -54,6 +55,8 @@ export const OWN_KERNELS: readonly KernelEntry[] = [
   { config: webgpuConv2dConfig, replaces: 'the built-in reached 4.1 TFLOP/s on an H100, about a seventh of PyTorch fp32 (issue #14)' },
   { config: webgpuConv2dBackpropInputConfig, replaces: 'the built-in was slower than its forward conv, at a fifth of PyTorch fp32 on an H100 (issue #14)' },
   { config: webgpuBatchMatMulConfig, replaces: 'the built-in reached 16.5 TFLOP/s at 4096^2 on an H100, a third of PyTorch fp32 (issue #14)' },
+  { config: webgpuSumConfig, replaces: "the built-in transposes x for a sum over leading axes (batch norm's), then gives each output one workgroup" },
+  { config: webgpuMeanConfig, replaces: "the built-in transposes x for a mean over leading axes (batch norm's), then gives each output one workgroup" },
 ];
 
 export interface RegistrationReport {

@@ -56,11 +56,12 @@ function importGraph(flags: ProfileFlags, path: string): Profile {
 }
 
 /** Prints the device time of each kernel of one training step of the whole model (--kernel-times). */
-async function printKernelTimes(model: ModelSpec, flags: ProfileFlags, top: number): Promise<void> {
+async function printKernelTimes(model: ModelSpec, flags: ProfileFlags, backend: string, top: number): Promise<void> {
   const { profileTrainingStep } = await import('../../../profile/step-kernels.js');
   const { groupKernelTimes, kernelTimeTable } = await import('../../backend/kernel-times.js');
   const calls = await profileTrainingStep(model, flags.batch!, Math.max(1, flags.warmup));
-  process.stdout.write(`\nkernel times of one training step of ${model.name}, batch ${flags.batch} (${flags.backend}; GPU time on webgpu):\n\n`);
+  const clock = backend === 'webgpu' ? 'GPU time from timestamp queries' : 'wall time of each kernel';
+  process.stdout.write(`\nkernel times of one training step of ${model.name}, batch ${flags.batch} (${backend}: ${clock}):\n\n`);
   process.stdout.write(`${kernelTimeTable(groupKernelTimes(calls, false), top)}\n\n${kernelTimeTable(groupKernelTimes(calls, true), top)}\n`);
 }
 
@@ -94,7 +95,7 @@ async function measure(flags: ProfileFlags, modelName: string): Promise<Profile>
       onProgress: (done, _total, block) => bar?.update(done, { block }),
     });
     bar?.stop();
-    if (flags.kernelTimes !== undefined) await printKernelTimes(model, flags, flags.kernelTimes === true ? DEFAULT_KERNEL_ROWS : flags.kernelTimes);
+    if (flags.kernelTimes !== undefined) await printKernelTimes(model, flags, backend, flags.kernelTimes === true ? DEFAULT_KERNEL_ROWS : flags.kernelTimes);
     return profile;
   } finally {
     bar?.stop();

@@ -13,8 +13,8 @@
 import { BatchMatMul, broadcast_util, util, type BatchMatMulAttrs, type KernelConfig, type KernelFunc } from '@tensorflow/tfjs-core';
 import { runBuiltin } from '../builtin.js';
 import { kernelAttrs, requireInputs } from '../kernel-scope.js';
-import { readAt, vectorWidth } from './conv-geometry.js';
 import { gemmFits, runGemm } from './gemm-program.js';
+import { readAt, vectorWidth } from './operand-reads.js';
 import type { GemmSpec, OperandLoad } from './gemm-shader.js';
 import { chooseTiling } from './gemm-tiling.js';
 import { asWebGpuRunner } from './program.js';

@@ -1,6 +1,6 @@
 /**
  * The numbers of an NHWC 2-D convolution that our WGSL bakes in as constants, read from tfjs's
- * Conv2DInfo, and small helpers for writing loaders over them.
+ * Conv2DInfo.
  *
  * Forward: y[b, oh, ow, co] = sum over (kh, kw, ci) of
  *   x[b, oh*strideH - top + kh*dilationH, ow*strideW - left + kw*dilationW, ci] * w[kh, kw, ci, co],
@@ -49,14 +49,4 @@ export function convGeometry(info: backend_util.Conv2DInfo): ConvGeometry {
 /** Every field, in a fixed order: part of a pipeline cache key. */
 export function geometryKey(g: ConvGeometry): string {
   return [g.batch, g.inH, g.inW, g.inC, g.outH, g.outW, g.outC, g.kH, g.kW, g.strideH, g.strideW, g.dilationH, g.dilationW, g.top, g.left].join('_');
-}
-
-/** A WGSL read of `buffer` at element index `index`: the vec4 holding it when `width` is 4 (index a multiple of 4). */
-export function readAt(buffer: string, index: string, width: 1 | 4): string {
-  return width === 4 ? `${buffer}[(${index}) / 4]` : `${buffer}[${index}]`;
-}
-
-/** 4 when `extent` is a multiple of 4 (vec4 loads along it stay whole), else 1. */
-export function vectorWidth(extent: number): 1 | 4 {
-  return extent % 4 === 0 ? 4 : 1;
 }

@@ -12,8 +12,9 @@
 import { Conv2D, backend_util, type Conv2DAttrs, type KernelConfig, type KernelFunc } from '@tensorflow/tfjs-core';
 import { runBuiltin } from '../builtin.js';
 import { kernelAttrs, requireInputs } from '../kernel-scope.js';
-import { convGeometry, geometryKey, readAt, vectorWidth, type ConvGeometry } from './conv-geometry.js';
+import { convGeometry, geometryKey, type ConvGeometry } from './conv-geometry.js';
 import { gemmFits, runGemm } from './gemm-program.js';
+import { readAt, vectorWidth } from './operand-reads.js';
 import type { GemmSpec } from './gemm-shader.js';
 import { chooseTiling } from './gemm-tiling.js';
 import { asWebGpuRunner } from './program.js';

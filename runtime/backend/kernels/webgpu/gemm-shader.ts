@@ -72,10 +72,14 @@ function operandSlots(name: 'a' | 'b', load: OperandLoad, outerTile: number, til
   const store: string[] = [];
   for (let s = 0; s < rounds; s++) {
     const v = `(li + ${s * threads})`;
+    // Neighbouring invocations take neighbouring rows (columns) of the tile: along 'outer' that
+    // is also contiguous memory; along 'k' it keeps their scalar stores into the k-major tile
+    // free of bank conflicts (the rest of each row's k values are read by other invocations of
+    // the workgroup in the same step, so the cache lines are not wasted).
     const [kOff, oOff] =
       load.along === 'outer'
         ? [`${v} / ${outerTile / load.width}`, `(${v} % ${outerTile / load.width}) * ${load.width}`]
-        : [`(${v} % ${tiling.tileK / load.width}) * ${load.width}`, `${v} / ${tiling.tileK / load.width}`];
+        : [`(${v} / ${outerTile}) * ${load.width}`, `${v} % ${outerTile}`];
     setup.push(
       `let ${name}K${s} = ${kOff};`,
       `let ${name}O${s} = ${oOff};`,
