@@ -79,6 +79,43 @@ export interface CollectPlan {
   repeats: number;
   /** Alone/interfered run pairs per workload in each (mix, repeat) (>= 1). */
   rounds: number;
+  /** This process's part of a collection split over parallel lanes (default: the whole of it). */
+  shard?: Shard;
+}
+
+/**
+ * Part `index` (0-based) of a collection split `count` ways, one part per lane (a process on its
+ * own cores). Each random mix goes to one lane; every lane runs the quiet mix, as repeats of its
+ * own (lane i's repeats r of it are numbered i * repeats + r), so the lanes together hold `count`
+ * times the quiet data: the label-noise measurement of every lane, under one group key.
+ */
+export interface Shard {
+  index: number;
+  count: number;
+}
+
+/** One collected (mix, repeat). */
+export interface MixRun {
+  mix: Mix;
+  repeat: number;
+}
+
+/** The (mix, repeat) runs of `shard`, in plan order (see `Shard`); E_USAGE on a bad shard. */
+export function shardRuns(mixes: readonly Mix[], repeats: number, shard: Shard = { index: 0, count: 1 }): MixRun[] {
+  const { index, count } = shard;
+  if (!(Number.isInteger(count) && count >= 1 && Number.isInteger(index) && index >= 0 && index < count)) {
+    throw new DynpipeError('E_USAGE', `shard must be i/n with 0 <= i < n, got ${index}/${count}`);
+  }
+  const runs: MixRun[] = [];
+  let drawn = 0;
+  for (const mix of mixes) {
+    if (mix.length === 0) {
+      for (let r = 0; r < repeats; r++) runs.push({ mix, repeat: index * repeats + r });
+    } else if (drawn++ % count === index) {
+      for (let r = 0; r < repeats; r++) runs.push({ mix, repeat: r });
+    }
+  }
+  return runs;
 }
 
 export interface CollectOptions {
@@ -121,17 +158,15 @@ const sum = (xs: readonly number[]): number => xs.reduce((a, b) => a + b, 0);
 export async function* collect(plan: CollectPlan, io: CollectIo, options: CollectOptions = {}): AsyncGenerator<DatasetRow[]> {
   if (plan.workloads.length === 0) throw new DynpipeError('E_USAGE', 'collection needs at least one workload');
   if (!(Number.isInteger(plan.rounds) && plan.rounds >= 1)) throw new DynpipeError('E_USAGE', `rounds must be an integer >= 1, got ${plan.rounds}`);
-  const total = plan.mixes.length * plan.repeats;
+  const runs = shardRuns(plan.mixes, plan.repeats, plan.shard);
   let finished = 0;
-  for (const mix of plan.mixes) {
+  for (const { mix, repeat } of runs) {
     const key = mixKey(mix);
-    for (let repeat = 0; repeat < plan.repeats; repeat++) {
-      if (!options.done?.has(runKey(key, repeat))) {
-        const measured = await measureMix(plan, mix, io);
-        yield rowsOf(plan.workloads, measured, key, repeat);
-      }
-      options.onProgress?.(++finished, total);
+    if (!options.done?.has(runKey(key, repeat))) {
+      const measured = await measureMix(plan, mix, io);
+      yield rowsOf(plan.workloads, measured, key, repeat);
     }
+    options.onProgress?.(++finished, runs.length);
   }
 }
 

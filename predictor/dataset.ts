@@ -10,6 +10,7 @@
 import { stringify } from 'csv-stringify/sync';
 import { FEATURES, STATIC_NAMES, DEVICE_NAMES, toVector, type DeviceFeatures, type StaticFeatures } from './features.js';
 import { FieldReader, parseCsvTable } from './csv-table.js';
+import { DynpipeError } from '../runtime/errors.js';
 import type { LabeledRow } from './evaluate.js';
 
 export interface DatasetRow {
@@ -97,7 +98,39 @@ export function parseDataset(text: string, where: string): DatasetRow[] {
   });
 }
 
-/** The key of one collected (mix, repeat) run; a resumed collection skips keys already in the file. */
+/**
+ * The provenance lines of a dataset's header comment (host, backend, flags; without '# '): the
+ * comment lines between the format line and the first column's documentation.
+ */
+export function datasetProvenance(text: string): string[] {
+  const out: string[] = [];
+  const lines = text.split('\n');
+  for (const line of lines.slice(1)) {
+    if (!line.startsWith('# ') || line.startsWith(`# ${META[0][0]} [`)) break;
+    out.push(line.slice(2));
+  }
+  return lines[0]?.startsWith('# dynpipe predictor dataset') ? out : [];
+}
+
+/**
+ * The rows of several datasets as one (each file's rows in order, files in order); E_DATA when two
+ * rows share (mix, repeat, target, observer), which would count one measurement twice.
+ */
+export function mergeDatasets(parts: ReadonlyArray<{ where: string; rows: readonly DatasetRow[] }>): DatasetRow[] {
+  const seen = new Map<string, string>();
+  const out: DatasetRow[] = [];
+  for (const { where, rows } of parts) {
+    for (const r of rows) {
+      const key = `${runKey(r.mix, r.repeat)} ${r.target} ${r.observer}`;
+      const first = seen.get(key);
+      if (first !== undefined) throw new DynpipeError('E_DATA', `${where}: mix ${r.mix} repeat ${r.repeat} target ${r.target} observer ${r.observer} is also in ${first}`);
+      seen.set(key, where);
+      out.push(r);
+    }
+  }
+  return out;
+}
+
 /** `x` rounded to `digits` significant digits (0 and non-finite values unchanged). */
 export function roundSignificant(x: number, digits: number): number {
   return x === 0 || !Number.isFinite(x) ? x : Number(x.toPrecision(digits));
@@ -121,6 +154,7 @@ export function roundMeasured(r: DatasetRow, digits: number): DatasetRow {
   };
 }
 
+/** The key of one collected (mix, repeat) run; a resumed collection skips keys already in the file. */
 export function runKey(mix: string, repeat: number): string {
   return `${mix}#${repeat}`;
 }

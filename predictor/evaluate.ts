@@ -145,7 +145,7 @@ export interface EvalReport {
   observerRatio: Scores;
   /** The forest's scores on each tagged subset of the test rows (rows without a tag are left out). */
   forestByTag: Record<string, Scores & { rows: number }>;
-  /** Permutation importance of each feature for the forest (test-row-weighted mean over folds), largest first. */
+  /** Permutation importance of each feature for the forest (test-row-weighted mean over folds), largest first; empty when skipped. */
   importance: Array<{ feature: string; mapeRisePoints: number }>;
   /**
    * Label noise: the MAPE of predicting 1 for every row of the quiet group (`quietGroup`), whose true
@@ -161,6 +161,7 @@ export interface EvalOptions {
   folds?: number;
   seed: number;
   forest?: Partial<ForestOptions>;
+  /** Shuffles per feature for permutation importance (default 3); 0 skips importance. */
   importanceRepeats?: number;
   /** Called after each forest tree is grown, counting over all folds (for a progress bar). */
   onTree?: (grown: number, total: number) => void;
@@ -189,7 +190,7 @@ function predictFold(split: GroupedSplit<LabeledRow>, options: EvalOptions, onTr
     forest: forest.predict(xTest),
     linear: LinearBaseline.train(xTrain, yTrain).predict(xTest),
     mean: yTest.map(() => trainMean),
-    importance: permutationImportance((x) => forest.predict(x), xTest, yTest, options.seed, options.importanceRepeats ?? 3),
+    importance: (options.importanceRepeats ?? 3) === 0 ? [] : permutationImportance((x) => forest.predict(x), xTest, yTest, options.seed, options.importanceRepeats ?? 3),
   };
 }
 
@@ -217,7 +218,7 @@ export function evaluateModels(rows: readonly LabeledRow[], options: EvalOptions
   }
   const quiet = rows.filter((r) => options.quietGroup !== undefined && r.group === options.quietGroup);
   const quietNoise = quiet.length === 0 ? null : { ...scoreOf(quiet.map((r) => r.y), quiet.map(() => 1)), rows: quiet.length };
-  const rise = FEATURE_NAMES.map((_, j) => folds.reduce((s, f) => s + f.importance[j] * f.test.length, 0) / test.length);
+  const rise = folds[0].importance.length === 0 ? null : FEATURE_NAMES.map((_, j) => folds.reduce((s, f) => s + f.importance[j] * f.test.length, 0) / test.length);
   return {
     folds: splits.length,
     trainRows: splits.reduce((s, split) => s + split.train.length, 0),
@@ -229,7 +230,7 @@ export function evaluateModels(rows: readonly LabeledRow[], options: EvalOptions
     mean: score(pooled('mean')),
     observerRatio: score(test.map((r) => r.x[SELF_RATIO])),
     forestByTag,
-    importance: FEATURE_NAMES.map((feature, j) => ({ feature, mapeRisePoints: rise[j] })).sort((a, b) => b.mapeRisePoints - a.mapeRisePoints),
+    importance: rise === null ? [] : FEATURE_NAMES.map((feature, j) => ({ feature, mapeRisePoints: rise[j] })).sort((a, b) => b.mapeRisePoints - a.mapeRisePoints),
     quietNoise,
   };
 }

@@ -5,6 +5,10 @@
  *
  *   interferer: <kind>:<intensity>@<target>      cpu:1@0,1   membw:0.5@*   gpu:0.25@0   net:0.5@2
  *   mix:        interferers sorted and joined by '+', or 'none'
+ *
+ * A collection may draw cpu/membw targets as *slots* (indexes into a list of cores, see `placeMix`)
+ * rather than core numbers, so that the same mix means the same thing in every lane of a parallel
+ * collection: slot 0 is the first core of the lane, whichever core that is.
  */
 import { DynpipeError, type ErrorCode } from '../runtime/errors.js';
 import { seededRandom } from './random.js';
@@ -42,18 +46,33 @@ export function mixKey(mix: Mix): string {
 
 /** Parses a core list: '*' or '' (any core), '3', '0,2', '0-3', '0;2-3'. Sorted, without repeats. */
 export function parseCores(text: string, code: ErrorCode = 'E_USAGE', where = 'cores'): number[] {
+  return [...new Set(coresInOrder(text, code, where))].sort((a, b) => a - b);
+}
+
+/**
+ * Parses a core list as slots for `placeMix`, keeping the order given ('9,8' makes core 9 slot 0);
+ * a core listed twice is E_USAGE.
+ */
+export function parseCoreSlots(text: string, code: ErrorCode = 'E_USAGE', where = 'cores'): number[] {
+  const cores = coresInOrder(text, code, where);
+  const twice = cores.find((c, i) => cores.indexOf(c) !== i);
+  if (twice !== undefined) throw new DynpipeError(code, `${where}: core ${twice} is listed twice in '${text}'`);
+  return cores;
+}
+
+function coresInOrder(text: string, code: ErrorCode, where: string): number[] {
   const t = text.trim();
   if (t === '' || t === '*') return [];
-  const out = new Set<number>();
+  const out: number[] = [];
   for (const part of t.split(/[,;]/)) {
     const m = /^(\d+)(?:-(\d+))?$/.exec(part.trim());
     if (!m) throw new DynpipeError(code, `${where}: expected a core list like 0,2-3, got '${text}'`);
     const lo = Number(m[1]);
     const hi = m[2] === undefined ? lo : Number(m[2]);
     if (hi < lo) throw new DynpipeError(code, `${where}: range ${part} runs backwards`);
-    for (let c = lo; c <= hi; c++) out.add(c);
+    for (let c = lo; c <= hi; c++) out.push(c);
   }
-  return [...out].sort((a, b) => a - b);
+  return out;
 }
 
 /** Builds a spec from its kind, target text and intensity, checking each (errors name `where`). */
@@ -116,4 +135,22 @@ export function randomMixes(o: RandomMixOptions): Mix[] {
     }
   }
   return mixes;
+}
+
+/**
+ * The mix with each cpu/membw slot index replaced by the core at that index of `slots` (the key of
+ * the returned mix names cores; the dataset keeps the slot form). An empty `slots` leaves the mix as
+ * it is; a slot past the end is E_USAGE naming the interferer.
+ */
+export function placeMix(mix: Mix, slots: readonly number[]): Mix {
+  if (slots.length === 0) return mix;
+  return mix.map((s) => {
+    if (s.kind !== 'cpu' && s.kind !== 'membw') return s;
+    const cores = s.cores.map((slot) => {
+      const core = slots[slot];
+      if (core === undefined) throw new DynpipeError('E_USAGE', `${formatInterferer(s)}: slot ${slot} is past the ${slots.length} interferer cores [${slots.join(',')}]`);
+      return core;
+    });
+    return { ...s, cores };
+  });
 }

@@ -8,7 +8,7 @@ import type { ModelSpec } from '../runtime/models/block.js';
 import { workloadId, type CollectIo, type RunningMix, type SendDelay, type Workload, type WorkloadRun } from '../predictor/collect.js';
 import { rangeFeatures } from '../predictor/features.js';
 import type { HostObservation } from '../predictor/observation.js';
-import type { Mix } from '../predictor/mix.js';
+import { placeMix, type Mix } from '../predictor/mix.js';
 import type { HostSampler } from '../runtime/stats/host-stats.js';
 import { combineDelays, netDelayHook } from './interfere/net.js';
 import type { GeneratorGroup, RunningGenerator } from './interfere/spawn.js';
@@ -23,6 +23,10 @@ export interface ProcessCollectOptions {
   settleMs: number;
   /** Seeds workload tensors and net jitter. */
   seed: number;
+  /** Cores that a mix's cpu/membw slots stand for (`placeMix`); empty or absent: targets are cores. */
+  coreSlots?: readonly number[];
+  /** Called once a mix's generators run, before it settles (e.g. to re-count GPU processes). */
+  onMixStarted?: () => Promise<void>;
 }
 
 export class ProcessCollectIo implements CollectIo {
@@ -56,11 +60,12 @@ export class ProcessCollectIo implements CollectIo {
     const each = (f: (g: RunningGenerator) => Promise<void>) => async (): Promise<void> => void (await Promise.all(started.map(f)));
     const stop = each((g) => g.stop());
     try {
-      for (const spec of mix) if (spec.kind !== 'net') started.push(await this.o.group.start(spec));
+      for (const spec of placeMix(mix, this.o.coreSlots ?? [])) if (spec.kind !== 'net') started.push(await this.o.group.start(spec));
     } catch (e) {
       await stop();
       throw e;
     }
+    await this.o.onMixStarted?.();
     if (started.length > 0) await sleep(this.o.settleMs);
     const net = mix.flatMap((s, i) => (s.kind === 'net' ? [netDelayHook(s.intensity, { seed: this.o.seed + i })] : []));
     return { sendDelay: combineDelays(net), pause: each((g) => g.pause()), resume: each((g) => g.resume()), stop };

@@ -3,9 +3,10 @@
  * with `taskset -c` when cores are given and taskset exists, and owns them until stopped.
  *
  * Process layout: cpu and membw start one single-threaded process per listed core, each pinned to
- * its core (no cores: one unpinned process); gpu starts one process. Every child is connected by
- * IPC and exits when its parent goes away (lifeline.ts), so SIGKILL of the parent leaves no orphans;
- * `killAllNow` is for a parent's 'exit' handler, `stopAll` for an orderly stop.
+ * its core (no cores: one unpinned process); gpu starts one process, pinned to `gpuCores` when
+ * given. Every child is connected by IPC and exits when its parent goes away (lifeline.ts), so
+ * SIGKILL of the parent leaves no orphans; `killAllNow` is for a parent's 'exit' handler,
+ * `stopAll` for an orderly stop.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { accessSync, constants } from 'node:fs';
@@ -23,9 +24,14 @@ export interface GeneratorOptions {
   readyTimeoutMs: number;
   /** Deadline for a child to exit after SIGTERM before it gets SIGKILL. */
   stopTimeoutMs: number;
+  /**
+   * Cores a gpu generator's process is pinned to (its host thread submits work and waits on the
+   * device); empty: it inherits the parent's affinity.
+   */
+  gpuCores: readonly number[];
 }
 
-export const DEFAULT_GENERATOR_OPTIONS: GeneratorOptions = { periodMs: 100, bufferMb: 64, matrixSize: 256, readyTimeoutMs: 15000, stopTimeoutMs: 2000 };
+export const DEFAULT_GENERATOR_OPTIONS: GeneratorOptions = { periodMs: 100, bufferMb: 64, matrixSize: 256, readyTimeoutMs: 15000, stopTimeoutMs: 2000, gpuCores: [] };
 
 export interface RunningGenerator {
   spec: InterfererSpec;
@@ -84,8 +90,10 @@ export class GeneratorGroup {
     }
     const o = this.options;
     const child: ChildSpec = { kind: spec.kind, intensity: spec.intensity, periodMs: o.periodMs, bufferMb: o.bufferMb, matrixSize: o.matrixSize, device: spec.kind === 'gpu' ? spec.device : 0 };
-    const placements: Array<number | null> = spec.kind === 'gpu' || spec.cores.length === 0 ? [null] : [...spec.cores];
-    const procs = placements.map((core) => this.launch(child, core));
+    // One process per placement: a core list to pin it to, or null to leave it where the parent runs.
+    const placements: Array<readonly number[] | null> =
+      spec.kind === 'gpu' ? [o.gpuCores.length > 0 ? o.gpuCores : null] : spec.cores.length === 0 ? [null] : spec.cores.map((c) => [c]);
+    const procs = placements.map((cores) => this.launch(child, cores));
     const stop = async (): Promise<void> => {
       await Promise.all(procs.map((p) => this.stopOne(p.proc)));
     };
@@ -117,9 +125,9 @@ export class GeneratorGroup {
     for (const c of this.live) c.kill('SIGKILL');
   }
 
-  private launch(spec: ChildSpec, core: number | null): Child {
+  private launch(spec: ChildSpec, cores: readonly number[] | null): Child {
     const node = [process.execPath, CHILD, JSON.stringify(spec)];
-    const argv = core !== null && this.taskset ? [this.taskset, '-c', String(core), ...node] : node;
+    const argv = cores !== null && this.taskset ? [this.taskset, '-c', cores.join(','), ...node] : node;
     const c = spawn(argv[0], argv.slice(1), { stdio: ['ignore', 'ignore', 'pipe', 'ipc'] });
     let stderr = '';
     c.stderr?.on('data', (d: Buffer) => (stderr = (stderr + d.toString()).slice(-2000)));

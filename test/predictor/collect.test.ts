@@ -1,7 +1,7 @@
 import { strict as assert } from 'node:assert';
-import { collect, median, type CollectIo, type Workload, type WorkloadRun } from '../../predictor/collect.js';
+import { collect, median, shardRuns, type CollectIo, type Workload, type WorkloadRun } from '../../predictor/collect.js';
 import { runKey, type DatasetRow } from '../../predictor/dataset.js';
-import { interfererSpec, type Mix } from '../../predictor/mix.js';
+import { interfererSpec, mixKey, type Mix } from '../../predictor/mix.js';
 import { rangeFeatures } from '../../predictor/features.js';
 import type { HostObservation } from '../../predictor/observation.js';
 import { quietDevice, tinySpec } from './fixtures.js';
@@ -138,5 +138,21 @@ describe('predictor collection loop', () => {
   it('refuses a plan without workloads or with rounds < 1', async () => {
     await assert.rejects(all(collect({ workloads: [], mixes: [[]], repeats: 1, rounds: 1 }, fakeIo([]))), /at least one workload/);
     await assert.rejects(all(collect({ workloads, mixes: [[]], repeats: 1, rounds: 0 }, fakeIo([]))), /rounds must be an integer >= 1, got 0/);
+  });
+
+  it('splits a collection over lanes: each random mix in one lane, the quiet mix in every lane as its own repeats', async () => {
+    const cpu = (core: string): Mix => [interfererSpec('cpu', core, 1)];
+    const mixes: Mix[] = [[], cpu('0'), cpu('1'), cpu('2'), cpu('3'), cpu('4')];
+    const runsOf = (index: number): string[] => shardRuns(mixes, 2, { index, count: 3 }).map((r) => `${mixKey(r.mix)}#${r.repeat}`);
+    assert.deepEqual(runsOf(0), ['none#0', 'none#1', 'cpu:1@0#0', 'cpu:1@0#1', 'cpu:1@3#0', 'cpu:1@3#1']);
+    assert.deepEqual(runsOf(1), ['none#2', 'none#3', 'cpu:1@1#0', 'cpu:1@1#1', 'cpu:1@4#0', 'cpu:1@4#1']);
+    assert.deepEqual(runsOf(2), ['none#4', 'none#5', 'cpu:1@2#0', 'cpu:1@2#1']);
+    // One lane is the whole collection, in plan order.
+    assert.deepEqual(shardRuns(mixes, 1).map((r) => mixKey(r.mix)), mixes.map(mixKey));
+    assert.throws(() => shardRuns(mixes, 1, { index: 3, count: 3 }), /shard must be i\/n with 0 <= i < n, got 3\/3/);
+
+    const log: string[] = [];
+    const chunks = await all(collect({ workloads, mixes, repeats: 1, rounds: 1, shard: { index: 1, count: 2 } }, fakeIo(log)));
+    assert.deepEqual(chunks.map((c) => `${c[0].mix}#${c[0].repeat}`), ['none#1', 'cpu:1@1#0', 'cpu:1@3#0']);
   });
 });

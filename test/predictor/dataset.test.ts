@@ -1,5 +1,5 @@
 import { strict as assert } from 'node:assert';
-import { DATASET_COLUMNS, labeled, parseDataset, printDataset, roundMeasured, roundSignificant, type DatasetRow } from '../../predictor/dataset.js';
+import { DATASET_COLUMNS, datasetProvenance, labeled, mergeDatasets, parseDataset, printDataset, roundMeasured, roundSignificant, type DatasetRow } from '../../predictor/dataset.js';
 import { FEATURES, staticFeatures, toVector } from '../../predictor/features.js';
 import { isDynpipeError } from '../../runtime/errors.js';
 import { quietDevice, tinySpec } from './fixtures.js';
@@ -62,5 +62,22 @@ describe('predictor dataset CSV', () => {
     const r = row('gpu:1@0', 1.5, 0.9);
     assert.deepEqual(labeled([r]), [{ group: 'gpu:1@0', x: toVector(r.static, r.device), y: 1.5, tag: 'observer != target' }]);
     assert.equal(labeled([{ ...r, observer: r.target }])[0].tag, 'observer = target');
+  });
+
+  it('reads back the provenance lines of a header', () => {
+    const provenance = ['collected on host x', 'lane 1/4: cores 7,8,9'];
+    assert.deepEqual(datasetProvenance(printDataset([row('none', 1, null)], true, provenance)), provenance);
+    assert.deepEqual(datasetProvenance(printDataset([], true)), []);
+    assert.deepEqual(datasetProvenance('mix,repeat\n# not a header\n'), []);
+  });
+
+  it('merges the files of parallel lanes and refuses a measurement present twice', () => {
+    const a = [row('none', 1, null), row('cpu:1@0', 2, null)];
+    const b = [{ ...row('none', 1.1, null), repeat: 2 }, row('membw:1@1', 1.5, null)];
+    assert.deepEqual(mergeDatasets([{ where: 'a.csv', rows: a }, { where: 'b.csv', rows: b }]), [...a, ...b]);
+    assert.throws(
+      () => mergeDatasets([{ where: 'a.csv', rows: a }, { where: 'c.csv', rows: [row('cpu:1@0', 3, null)] }]),
+      (e: unknown) => isDynpipeError(e, 'E_DATA') && e.message === 'c.csv: mix cpu:1@0 repeat 1 target tiny/0-2/b4 observer tiny/2-4/b4 is also in a.csv',
+    );
   });
 });

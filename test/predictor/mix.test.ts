@@ -1,5 +1,5 @@
 import { strict as assert } from 'node:assert';
-import { interfererSpec, mixKey, parseCores, randomMixes } from '../../predictor/mix.js';
+import { interfererSpec, mixKey, parseCoreSlots, parseCores, placeMix, randomMixes } from '../../predictor/mix.js';
 import { isDynpipeError } from '../../runtime/errors.js';
 
 describe('interference mixes', () => {
@@ -33,5 +33,18 @@ describe('interference mixes', () => {
     for (const m of mixes.slice(1)) assert.ok(m.length >= 1 && m.length <= 3);
     assert.deepEqual(randomMixes(o), mixes);
     assert.notDeepEqual(randomMixes({ ...o, seed: 8 }), mixes);
+  });
+
+  it('keeps the order of a slot list and refuses a core listed twice', () => {
+    assert.deepEqual(parseCoreSlots('9,4-5'), [9, 4, 5]);
+    assert.deepEqual(parseCoreSlots('*'), []);
+    assert.throws(() => parseCoreSlots('4,3-5', 'E_USAGE', '--interferer-cores'), (e: unknown) => isDynpipeError(e, 'E_USAGE') && e.message === "--interferer-cores: core 4 is listed twice in '4,3-5'");
+  });
+
+  it('places cpu/membw slots on the cores of a lane and leaves other kinds alone', () => {
+    const mix = [interfererSpec('cpu', '0', 1), interfererSpec('membw', '2', 0.5), interfererSpec('gpu', '0', 0.25), interfererSpec('net', '1', 1)];
+    assert.equal(mixKey(placeMix(mix, [9, 10, 11])), 'cpu:1@9+gpu:0.25@0+membw:0.5@11+net:1@1');
+    assert.equal(placeMix(mix, []), mix);
+    assert.throws(() => placeMix(mix, [9, 10]), (e: unknown) => isDynpipeError(e, 'E_USAGE') && e.message === 'membw:0.5@2: slot 2 is past the 2 interferer cores [9,10]');
   });
 });

@@ -16,7 +16,7 @@ describe('dynpipe predictor collect (smoke run: real workloads, generator proces
     const out = join(tmp.dir, 'data.csv');
     const first = await runCli(['predictor', 'collect', '--out', out, ...TINY, '--kinds', 'cpu'], 30000);
     assert.equal(first.code, 0, first.stderr);
-    assert.match(first.stdout, /^collect: 8 new rows from 2 mix runs \(2 workloads on wasm, 2 mixes x 1 repeats, 0 runs already in /);
+    assert.match(first.stdout, /^collect: 8 new rows from 2 mix runs \(2 workloads on wasm, 2 runs of 2 mixes x 1 repeats in lane 0\/1, 0 runs already in /);
     const second = await runCli(['predictor', 'collect', '--out', out, ...TINY, '--kinds', 'net'], 30000);
     assert.equal(second.code, 0, second.stderr);
     assert.match(second.stdout, /^collect: 4 new rows from 1 mix runs .* 2 runs already in /);

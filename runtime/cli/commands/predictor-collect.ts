@@ -11,10 +11,11 @@ import type { Command } from 'commander';
 import { DynpipeError } from '../../errors.js';
 import { floatOption, intOption } from '../options.js';
 import { progressBar } from '../progress-bar.js';
-import { collect, type Workload } from '../../../predictor/collect.js';
+import { collect, shardRuns, type Shard, type Workload } from '../../../predictor/collect.js';
 import { parseDataset, printDataset, roundMeasured, runKey } from '../../../predictor/dataset.js';
-import { INTERFERER_KINDS, parseCores, randomMixes, type InterfererKind } from '../../../predictor/mix.js';
+import { INTERFERER_KINDS, parseCoreSlots, parseCores, randomMixes, type InterfererKind } from '../../../predictor/mix.js';
 import { HostSampler } from '../../stats/host-stats.js';
+import { NvidiaSmiMonitor } from '../../stats/nvidia-smi-monitor.js';
 import { GeneratorGroup, findOnPath } from '../../../profile/interfere/spawn.js';
 import { parseBackendName } from '../../backend/options.js';
 import { formatModelChoice, listOption, modelOption, positiveInt, readText, unitInterval, writeText, type ModelChoice } from './predictor-io.js';
@@ -32,6 +33,8 @@ interface CollectFlags {
   intensities: string;
   cores?: string;
   interfererCores: string;
+  gpuInterfererCores: string;
+  shard: string;
   microbatches: number;
   rounds: number;
   settleMs: number;
@@ -54,6 +57,14 @@ export function equalRanges(n: number, k: number): Array<[number, number]> {
   return Array.from({ length: parts }, (_, i) => [Math.round((i * n) / parts), Math.round(((i + 1) * n) / parts)]);
 }
 
+/** Parses --shard 'i/n' (0 <= i < n). */
+export function parseShard(text: string): Shard {
+  const m = /^(\d+)\/(\d+)$/.exec(text.trim());
+  const shard = m ? { index: Number(m[1]), count: Number(m[2]) } : null;
+  if (!shard || !(shard.count >= 1 && shard.index < shard.count)) throw new DynpipeError('E_USAGE', `--shard must be i/n with 0 <= i < n, got '${text}'`);
+  return shard;
+}
+
 /** Pins this process (all its threads) to `cores` with taskset, so interferers pinned there compete with it. */
 function pinSelf(cores: readonly number[]): void {
   const taskset = findOnPath('taskset');
@@ -66,7 +77,9 @@ async function run(flags: CollectFlags): Promise<void> {
   const kinds = listOption('--kinds', flags.kinds, (s) => ((INTERFERER_KINDS as readonly string[]).includes(s) ? (s as InterfererKind) : undefined));
   const batches = listOption('--batches', flags.batches, positiveInt);
   const intensities = listOption('--intensities', flags.intensities, unitInterval);
-  const interfererCores = parseCores(flags.interfererCores, 'E_USAGE', '--interferer-cores');
+  const interfererCores = parseCoreSlots(flags.interfererCores, 'E_USAGE', '--interferer-cores');
+  const gpuInterfererCores = parseCores(flags.gpuInterfererCores, 'E_USAGE', '--gpu-interferer-cores');
+  const shard = parseShard(flags.shard);
   const ownCores = flags.cores === undefined ? undefined : parseCores(flags.cores, 'E_USAGE', '--cores');
   if (ownCores && ownCores.length === 0) throw new DynpipeError('E_USAGE', "--cores needs a core list, not '*'");
   if (!/^(none|\d+)$/.test(flags.gpu)) throw new DynpipeError('E_USAGE', `--gpu must be an index or 'none', got '${flags.gpu}'`);
@@ -74,18 +87,28 @@ async function run(flags: CollectFlags): Promise<void> {
   const backend = parseBackendName(flags.backend);
   if (flags.out.endsWith('.gz')) throw new DynpipeError('E_USAGE', `--out ${flags.out}: collect appends plain CSV; gzip the file once collected`);
   const models = flags.model ?? DEFAULT_MODELS;
-  const mixes = randomMixes({ count: flags.mixes, kinds, maxInterferers: flags.maxInterferers, cores: interfererCores, intensities, seed: flags.seed });
+  // cpu/membw targets are drawn as slots 0..k-1 of --interferer-cores (placeMix maps them to cores),
+  // so one mix key means the same placement relative to the workload in every lane.
+  const slots = interfererCores.map((_, i) => i);
+  const mixes = randomMixes({ count: flags.mixes, kinds, maxInterferers: flags.maxInterferers, cores: slots, intensities, seed: flags.seed });
+  const runCount = shardRuns(mixes, flags.repeats, shard).length;
 
+  // Started before pinning, so the nvidia-smi stream does not run on the workload's cores.
+  const gpuMonitor = gpuIndex === null ? null : new NvidiaSmiMonitor(gpuIndex, { intervalMs: 100 });
+  gpuMonitor?.start();
   if (ownCores) pinSelf(ownCores);
-  const group = new GeneratorGroup({ bufferMb: flags.bufferMb, matrixSize: flags.matrix });
-  process.on('exit', () => group.killAllNow());
+  const group = new GeneratorGroup({ bufferMb: flags.bufferMb, matrixSize: flags.matrix, gpuCores: gpuInterfererCores });
+  process.on('exit', () => {
+    group.killAllNow();
+    gpuMonitor?.stop();
+  });
   for (const s of ['SIGINT', 'SIGTERM'] as const) process.once(s, () => process.exit(s === 'SIGINT' ? 130 : 143));
   // Loaded here, not at start-up: they bring in tfjs, which other subcommands do not need.
   const { selectBackend, releaseBackends } = await import('../../backend/select.js');
   const { buildModel } = await import('../../models/zoo.js');
   const { ProcessCollectIo } = await import('../../../profile/collect-io.js');
   const choice = await selectBackend(backend);
-  const io = new ProcessCollectIo({ sampler: new HostSampler({ cores: ownCores, gpuIndex }), group, microbatches: flags.microbatches, settleMs: flags.settleMs, seed: flags.seed });
+  const io = new ProcessCollectIo({ sampler: new HostSampler({ cores: ownCores, gpuIndex, nvidiaSmi: gpuMonitor ?? undefined }), group, microbatches: flags.microbatches, settleMs: flags.settleMs, seed: flags.seed, coreSlots: interfererCores, onMixStarted: gpuMonitor ? () => gpuMonitor.refreshApps() : undefined });
 
   // Workloads: every model split into --stages ranges, at every batch size.
   const workloads: Workload[] = [];
@@ -101,17 +124,18 @@ async function run(flags: CollectFlags): Promise<void> {
     const provenance = [
       `collected ${new Date().toISOString()} on ${hostname()} (${cpus().length} cores, ${cpus()[0]?.model ?? 'unknown CPU'}) with backend ${choice.name}: ${choice.device}`,
       `measured numbers rounded to ${MEASURED_DIGITS} significant digits; models ${models.map(formatModelChoice).join(' ')}; ${flags.stages} ranges each; batches ${batches.join(',')}; ${flags.rounds} alone/interfered rounds of ${flags.microbatches} microbatches`,
+      `lane ${shard.index}/${shard.count} (seed ${flags.seed}): workload on cores ${ownCores?.join(',') ?? 'any'}; cpu/membw targets are slots of interferer cores [${interfererCores.join(',') || 'any'}]; gpu interferers on cores ${gpuInterfererCores.join(',') || 'of the workload'}`,
     ];
     writeText(flags.out, printDataset([], true, provenance));
   }
 
   const t0 = performance.now();
   const overBudget = (): boolean => flags.timeBudgetS !== undefined && performance.now() - t0 > 1000 * flags.timeBudgetS;
-  const bar = progressBar(mixes.length * flags.repeats, 'collect', 'mixes', Boolean(flags.progress));
+  const bar = progressBar(runCount, 'collect', 'mixes', Boolean(flags.progress));
   let rows = 0;
   let runs = 0;
   try {
-    const plan = { workloads, mixes, repeats: flags.repeats, rounds: flags.rounds };
+    const plan = { workloads, mixes, repeats: flags.repeats, rounds: flags.rounds, shard };
     for await (const chunk of collect(plan, io, { done, onProgress: (n) => bar.update(n) })) {
       appendFileSync(flags.out, printDataset(chunk.map((r) => roundMeasured(r, MEASURED_DIGITS)), false));
       rows += chunk.length;
@@ -121,10 +145,11 @@ async function run(flags: CollectFlags): Promise<void> {
   } finally {
     bar.stop();
     await io.close();
+    gpuMonitor?.stop();
     releaseBackends();
   }
   const budget = overBudget() ? ` (stopped: --time-budget-s ${flags.timeBudgetS} spent; rerun to continue)` : '';
-  process.stdout.write(`collect: ${rows} new rows from ${runs} mix runs (${workloads.length} workloads on ${choice.name}, ${mixes.length} mixes x ${flags.repeats} repeats, ${done.size} runs already in ${flags.out})${budget}\n`);
+  process.stdout.write(`collect: ${rows} new rows from ${runs} mix runs (${workloads.length} workloads on ${choice.name}, ${runCount} runs of ${mixes.length} mixes x ${flags.repeats} repeats in lane ${shard.index}/${shard.count}, ${done.size} runs already in ${flags.out})${budget}\n`);
 }
 
 export function registerCollect(predictor: Command): void {
@@ -142,7 +167,9 @@ export function registerCollect(predictor: Command): void {
     .option('--max-interferers <n>', 'most interferers in one mix', intOption(1, 8), 3)
     .option('--intensities <list>', 'duty cycles to draw from, each in (0, 1]', '0.25,0.5,1')
     .option('--cores <list>', 'pin this process (the workload) to these cores with taskset')
-    .option('--interferer-cores <list>', "cores cpu/membw interferers may be pinned to ('*' = unpinned)", '*')
+    .option('--interferer-cores <list>', "cores cpu/membw interferers may be pinned to ('*' = unpinned); mix keys name them by slot: '@0' is the first core listed (list the workload's core first)", '*')
+    .option('--gpu-interferer-cores <list>', "cores to pin gpu interferer processes to ('*' = those of this process)", '*')
+    .option('--shard <i/n>', 'collect lane i of n parallel lanes: every n-th random mix, plus the quiet mix as repeats of its own', '0/1')
     .option('--microbatches <n>', 'timed microbatches per run', intOption(1, 1000), 4)
     .option('--rounds <n>', 'alone/interfered run pairs per workload and mix (rows use medians over all their microbatches)', intOption(1, 100), 2)
     .option('--settle-ms <ms>', 'wait after starting a mix before measuring', intOption(0, 60000), 300)

@@ -1,6 +1,6 @@
 /** File and list helpers shared by the `dynpipe predictor` subcommands: one-line errors naming the path or flag. */
 import { readFileSync, writeFileSync } from 'node:fs';
-import { gunzipSync } from 'node:zlib';
+import { gunzipSync, gzipSync } from 'node:zlib';
 import { DynpipeError } from '../../errors.js';
 import { parseArgList, type ArgValue } from '../../models/args.js';
 import { parseDataset, type DatasetRow } from '../../../predictor/dataset.js';
@@ -30,9 +30,10 @@ export function readJson(path: string, what: string, code: 'E_PREDICTOR' | 'E_US
   }
 }
 
+/** Writes a text file; a name ending in .gz is written gzipped. */
 export function writeText(path: string, text: string): void {
   try {
-    writeFileSync(path, text);
+    writeFileSync(path, path.endsWith('.gz') ? gzipSync(text, { level: 9 }) : text);
   } catch (e) {
     throw new DynpipeError('E_IO', `cannot write ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
   }

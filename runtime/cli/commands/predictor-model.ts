@@ -61,7 +61,7 @@ function printReport(r: EvalReport, data: string): void {
     `eval ${data}: ${split}`,
     `${'model'.padEnd(width)} ${'MAPE'.padStart(9)} ${'R²'.padStart(7)}`,
     ...scored.map(([label, s]) => row(label, s)),
-    'forest permutation importance (test MAPE rise, points):',
+    r.importance.length === 0 ? 'forest permutation importance: skipped (--importance-repeats 0)' : 'forest permutation importance (test MAPE rise, points):',
     ...r.importance.map((i) => `  ${i.feature.padEnd(24)} ${i.mapeRisePoints.toFixed(3).padStart(8)}`),
   ];
   process.stdout.write(lines.join('\n') + '\n');
@@ -84,10 +84,11 @@ export function registerModelCommands(predictor: Command): void {
     .requiredOption('--data <csv>', 'dataset from `dynpipe predictor collect`')
     .option('--test-fraction <x>', 'share of the mixes held out', floatOption(0, 1), 0.3)
     .option('--folds <k>', 'grouped k-fold cross-validation by mix instead of one held-out split', intOption(2, 1000))
+    .option('--importance-repeats <n>', 'shuffles per feature for permutation importance (0 skips it)', intOption(0, 100), 3)
     .option('--json', 'print the report as JSON')
-    .action((flags: ForestFlags & { data: string; testFraction: number; folds?: number; json?: boolean }) => {
+    .action((flags: ForestFlags & { data: string; testFraction: number; folds?: number; importanceRepeats: number; json?: boolean }) => {
       const bar = progressBar(flags.trees * (flags.folds ?? 1), 'eval', 'trees', Boolean(flags.progress));
-      const options = { testFraction: flags.testFraction, folds: flags.folds, seed: flags.seed, forest: forestOptions(flags), quietGroup: NO_MIX, onTree: (n: number) => bar.update(n) };
+      const options = { testFraction: flags.testFraction, folds: flags.folds, seed: flags.seed, forest: forestOptions(flags), quietGroup: NO_MIX, importanceRepeats: flags.importanceRepeats, onTree: (n: number) => bar.update(n) };
       const report = evaluateModels(labeled(readDataset(flags.data)), options);
       bar.stop();
       if (flags.json) process.stdout.write(JSON.stringify(report, null, 2) + '\n');

@@ -5,7 +5,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { fileURLToPath } from 'node:url';
-import { printDataset, type DatasetRow } from '../../../../predictor/dataset.js';
+import { parseDataset, printDataset, type DatasetRow } from '../../../../predictor/dataset.js';
+import { gunzipSync } from 'node:zlib';
 import { fromVector, staticFeatures } from '../../../../predictor/features.js';
 import { buildModel } from '../../../../runtime/models/zoo.js';
 import { SlowdownForest } from '../../../../predictor/forest.js';
@@ -18,7 +19,7 @@ function dynpipe(...args: string[]): { code: number | null; stdout: string; stde
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
-describe('dynpipe predictor train|eval|predict', function () {
+describe('dynpipe predictor merge|train|eval|predict', function () {
   this.timeout(60000);
   const dir = mkdtempSync(join(tmpdir(), 'dynpipe-predictor-'));
   const data = join(dir, 'data.csv');
@@ -42,6 +43,25 @@ describe('dynpipe predictor train|eval|predict', function () {
     const text = dynpipe('predictor', 'eval', '--data', data, '--trees', '3');
     assert.match(text.stdout, /^random forest +\d+\.\d\d% +-?\d\.\d{3}$/m);
     assert.match(text.stdout, /^linear \(self\+peer util\) +\d+\.\d\d%/m);
+    const quick = dynpipe('predictor', 'eval', '--data', data, '--trees', '3', '--folds', '3', '--importance-repeats', '0', '--json');
+    assert.equal(quick.code, 0, quick.stderr);
+    const folds = JSON.parse(quick.stdout) as { folds: number; testRows: number; importance: unknown[] };
+    assert.deepEqual([folds.folds, folds.testRows, folds.importance], [3, 96, []]);
+  });
+
+  it('merges lane files into one gzipped dataset that keeps every provenance line', () => {
+    const [lane0, lane1, merged] = ['lane0.csv', 'lane1.csv', 'all.csv.gz'].map((f) => join(dir, f));
+    writeFileSync(lane0, printDataset(rows.slice(0, 40), true, ['lane 0/2 on cores 4-6']));
+    writeFileSync(lane1, printDataset(rows.slice(40), true, ['lane 1/2 on cores 7-9']));
+    const r = dynpipe('predictor', 'merge', '--out', merged, lane0, lane1);
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(r.stdout, `merge: 96 rows of 24 mixes from 2 files -> ${merged}\n`);
+    const text = gunzipSync(readFileSync(merged)).toString('utf8');
+    assert.deepEqual(parseDataset(text, merged), rows);
+    assert.match(text, /^# lane0\.csv: lane 0\/2 on cores 4-6\n# lane1\.csv: lane 1\/2 on cores 7-9\n/m);
+    const twice = dynpipe('predictor', 'merge', '--out', join(dir, 'x.csv'), lane0, lane0);
+    assert.equal(twice.code, 2);
+    assert.match(twice.stderr, /^dynpipe: .*lane0\.csv: mix mix0 repeat 0 target t0 observer t0 is also in .*lane0\.csv\n$/);
   });
 
   it('trains a forest file whose predictions `predict` reproduces exactly', () => {
