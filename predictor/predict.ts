@@ -7,7 +7,7 @@
 import type { ModelSpec } from '../runtime/models/block.js';
 import type { Profile } from '../profile/format.js';
 import { DynpipeError } from '../runtime/errors.js';
-import { staticFeatures, type DeviceFeatures } from './features.js';
+import { staticFeatures, toVector, type DeviceFeatures } from './features.js';
 import type { SlowdownForest } from './forest.js';
 
 /** Predicted slowdown factor (interfered / alone) of the range on that device. */
@@ -18,6 +18,23 @@ export function predictRangeSlowdown(model: SlowdownForest, spec: ModelSpec, sta
 /** Predicted step time (ms per microbatch) of the range on that device: its profiled time x the slowdown. */
 export function predictRangeMs(model: SlowdownForest, spec: ModelSpec, start: number, end: number, batchSize: number, aloneMs: number, device: DeviceFeatures): number {
   return aloneMs * predictRangeSlowdown(model, spec, start, end, batchSize, aloneMs, device);
+}
+
+/** A block range the planner considers for a device, with its profiled step time there. */
+export interface CandidateRange {
+  start: number;
+  end: number;
+  /** The range's step time per microbatch alone on the device (its profile's sum over the blocks). */
+  aloneMs: number;
+}
+
+/**
+ * Predicted slowdowns of several candidate ranges on one device in state `device` (one forest pass):
+ * "if these blocks moved there, how much slower than profiled would they run?" The device features
+ * may have been observed while a different range ran there; nothing in them depends on the candidate.
+ */
+export function predictRangesSlowdown(model: SlowdownForest, spec: ModelSpec, candidates: readonly CandidateRange[], batchSize: number, device: DeviceFeatures): number[] {
+  return model.predict(candidates.map((c) => toVector(staticFeatures(spec, c.start, c.end, batchSize, c.aloneMs), device)));
 }
 
 /**

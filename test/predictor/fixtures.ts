@@ -1,6 +1,6 @@
 /** Test fixtures: a tiny ModelSpec with hand-countable numbers and synthetic feature vectors. */
 import type { Block, BlockKind, ModelSpec, ParamSpec } from '../../runtime/models/block.js';
-import { DEVICE_NAMES, STATIC_NAMES, toVector, type DeviceFeatures, type StaticFeatures } from '../../predictor/features.js';
+import { DEVICE_NAMES, STATIC_NAMES, staticFeatures, toVector, type DeviceFeatures, type StaticFeatures } from '../../predictor/features.js';
 import { seededRandom } from '../../predictor/random.js';
 
 function block(name: string, kind: BlockKind, inputShape: number[], outputShape: number[], params: Array<[string, number[]]>, flops: number): Block {
@@ -104,6 +104,53 @@ export function syntheticRows(mixes: number, perMix: number, seed: number): Synt
       const st = s as StaticFeatures;
       const dev = d as DeviceFeatures;
       rows.push({ group: `mix${m}`, x: toVector(st, dev), y: trueSlowdown(st, dev) });
+    }
+  }
+  return rows;
+}
+
+/** Every contiguous block range of `tinySpec` at batch 4 and 16: the workloads of `rangeRows`. */
+export function tinyRanges(): Array<{ start: number; end: number; batch: number; aloneMs: number }> {
+  const out: Array<{ start: number; end: number; batch: number; aloneMs: number }> = [];
+  const spec = tinySpec();
+  for (const batch of [4, 16]) {
+    for (let start = 0; start < 4; start++) {
+      for (let end = start + 1; end <= 4; end++) {
+        // Alone time: a fixed cost per block plus one per FLOP, as a profile would give.
+        const flops = spec.blocks.slice(start, end).reduce((s, b) => s + b.flops * batch, 0);
+        out.push({ start, end, batch, aloneMs: 0.5 * (end - start) + flops / 1e4 });
+      }
+    }
+  }
+  return out;
+}
+
+/**
+ * The structure of `rangeRows`: like `trueSlowdown`, but with the range's arithmetic intensity
+ * mattering more (tinySpec's ranges span only 0.5 to 6.3 FLOP/B):
+ *   slowdown = 1 + 0.5 * min(cpu_peer, 1.5) + 3 * max(0, 1 - membw/20) / (1 + flops_per_byte)
+ */
+export function trueRangeSlowdown(s: StaticFeatures, d: DeviceFeatures): number {
+  return 1 + 0.5 * Math.min(d.cpu_peer, 1.5) + (3 * Math.max(0, 1 - d.membw_probe_gbps / 20)) / (1 + s.flops_per_byte);
+}
+
+/**
+ * A collection over real block ranges with a known answer: in each mix the device has one state
+ * (cpu_peer, membw); a few observer ranges run there and report their own compute ratio, which is
+ * their true slowdown; every range is a target. The slowdown is `trueRangeSlowdown`, so memory-bound
+ * (low flops-per-byte) ranges suffer more from a starved memory bus than compute-bound ones.
+ */
+export function rangeRows(mixes: number, observersPerMix: number, seed: number): Array<SyntheticRow & { target: number; observer: number; device: DeviceFeatures }> {
+  const random = seededRandom(seed);
+  const spec = tinySpec();
+  const ranges = tinyRanges().map((r) => staticFeatures(spec, r.start, r.end, r.batch, r.aloneMs));
+  const rows: Array<SyntheticRow & { target: number; observer: number; device: DeviceFeatures }> = [];
+  for (let m = 0; m < mixes; m++) {
+    const state = { ...quietDevice(), cpu_peer: 2 * random(), membw_probe_gbps: 4 + 16 * random(), load_avg_per_core: random() };
+    for (let k = 0; k < observersPerMix; k++) {
+      const o = Math.floor(random() * ranges.length);
+      const device: DeviceFeatures = { ...state, self_compute_ratio: trueRangeSlowdown(ranges[o], state), self_flops_per_byte: ranges[o].flops_per_byte };
+      ranges.forEach((s, t) => rows.push({ group: `mix${m}`, x: toVector(s, device), y: trueRangeSlowdown(s, device), target: t, observer: o, device }));
     }
   }
   return rows;

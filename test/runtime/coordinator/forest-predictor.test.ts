@@ -6,7 +6,7 @@
 import { strict as assert } from 'node:assert';
 import { validatePlan } from '../../../runtime/plan/plan.js';
 import { buildModel } from '../../../runtime/models/zoo.js';
-import { forestPredictor } from '../../../runtime/coordinator/forest-predictor.js';
+import { forestPredictor, forestRangePredictor } from '../../../runtime/coordinator/forest-predictor.js';
 import type { RankWindow } from '../../../runtime/coordinator/rank-stats.js';
 import type { DeviceFeatures, StaticFeatures } from '../../../predictor/features.js';
 import type { HostObservation } from '../../../predictor/observation.js';
@@ -35,5 +35,23 @@ describe('forest predictor', () => {
     assert.equal(d.wait_fraction, 40 / 500);
     assert.equal(d.send_wait_ms, 1);
     assert.equal(d.cpu_peer, 2.5);
+  });
+
+  it("predicts another block range on a rank's device from the features the rank reported running its own", () => {
+    const asked: Array<{ s: StaticFeatures; d: DeviceFeatures }> = [];
+    const predict = forestRangePredictor({ predictOne: (s, d) => (asked.push({ s, d }), 1 + s.blocks + d.self_compute_ratio) }, MODEL);
+    const windows: RankWindow[] = [
+      { rank: 0, stage: 0, microbatches: 10, computeMs: 30, waitMs: 4, sendWaitMs: 1, windowMs: 500, rows: 8, host: HOST },
+      { rank: 1, stage: 1, microbatches: 10, computeMs: 30, waitMs: 2, sendWaitMs: 0, windowMs: 500, rows: 8 },
+    ];
+    const input = { plan: PLAN, blocks: BLOCKS, windows };
+    // Rank 0 ran fc1 (10 ms profiled, 30 ms measured); ask about both blocks there.
+    assert.equal(predict(input, 0, 0, 2), 1 + 2 + 3);
+    assert.equal(asked[0].s.blocks, 2);
+    assert.equal(asked[0].s.alone_ms, 10 + 20, 'the candidate range profiled alone: both blocks');
+    assert.equal(asked[0].d.self_compute_ratio, 3, "the device as rank 0's own range saw it");
+    assert.equal(asked[0].d.self_flops_per_byte, forestPredictor({ predictOne: (_s, d) => d.self_flops_per_byte }, MODEL)(input)[0]);
+    assert.equal(predict(input, 1, 0, 1), null, 'rank 1 sent no host counters');
+    assert.equal(predict(input, 5, 0, 1), null, 'no such rank in the window');
   });
 });
