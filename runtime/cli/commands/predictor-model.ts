@@ -22,11 +22,18 @@ interface ForestFlags {
   maxDepth: number;
   minNode: number;
   maxRowsPerTree: number;
+  featureFraction: number;
   seed: number;
 }
 
 function forestOptions(f: ForestFlags): ForestOptions {
-  return { ...DEFAULT_FOREST_OPTIONS, trees: f.trees, maxDepth: f.maxDepth, minNodeSamples: f.minNode, maxRowsPerTree: f.maxRowsPerTree, logTarget: !f.rawTarget, seed: f.seed };
+  return { ...DEFAULT_FOREST_OPTIONS, trees: f.trees, maxDepth: f.maxDepth, minNodeSamples: f.minNode, maxRowsPerTree: f.maxRowsPerTree, featureFraction: f.featureFraction, logTarget: !f.rawTarget, seed: f.seed };
+}
+
+function unitFraction(text: string): number {
+  const x = Number(text);
+  if (!(text.trim() !== '' && x > 0 && x <= 1)) throw new DynpipeError('E_USAGE', `--feature-fraction must be in (0, 1], got '${text}'`);
+  return x;
 }
 
 function withForestOptions(cmd: Command): Command {
@@ -36,6 +43,7 @@ function withForestOptions(cmd: Command): Command {
     .option('--max-depth <n>', 'depth limit of each tree', intOption(1, 64), d.maxDepth)
     .option('--min-node <n>', 'a node with at most this many rows becomes a leaf', intOption(1), d.minNodeSamples)
     .option('--max-rows-per-tree <n>', 'rows each tree samples (bounds training time)', intOption(2), d.maxRowsPerTree)
+    .option('--feature-fraction <x>', 'share of the features each tree may split on, in (0, 1]', unitFraction, d.featureFraction)
     .option('--raw-target', 'fit the slowdown itself instead of its logarithm')
     .option('--progress', 'show a progress bar even when stderr is not a terminal')
     .option('--seed <n>', 'seed for the forest and the split', intOption(0, 2 ** 31 - 1), d.seed);
