@@ -1,6 +1,6 @@
 import { strict as assert } from 'node:assert';
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { GeneratorGroup, findOnPath } from '../../../profile/interfere/spawn.js';
@@ -78,11 +78,13 @@ describe('interference generators', function () {
     }
   });
 
-  it('gpu runs a WebGPU matmul loop on the available adapter and stops on request', async () => {
-    const group = new GeneratorGroup({ matrixSize: 16 });
+  it('gpu runs a WebGPU matmul loop on the available adapter, on the cores asked for, and stops on request', async () => {
+    const group = new GeneratorGroup({ matrixSize: 16, gpuCores: [1] });
     const g = await group.start(interfererSpec('gpu', '0', 0.5));
     assert.match(g.details[0], /^16x16 matmul on /);
     assert.ok(alive(g.pids[0]));
+    if (findOnPath('taskset')) assert.match(readFileSync(`/proc/${g.pids[0]}/status`, 'utf8'), /^Cpus_allowed_list:\s*1$/m);
+    assert.ok(g.pinned);
     await g.stop();
     assert.ok(!alive(g.pids[0]));
     assert.deepEqual(group.pids, []);
