@@ -44,6 +44,8 @@ export interface LaunchOptions {
   /** Extra environment of the workers (test and bench hooks). */
   workerEnv?: NodeJS.ProcessEnv;
   onStats?(rank: number, stats: RankStats): void;
+  /** The job clock starts at epoch ms `jobStartMs` (before any rank is spawned); every log time counts from it. */
+  onJobStart?(jobStartMs: number): void;
   /** The coordinator is listening at `endpoint` (for `dynpipe repartition`). */
   onListening?(endpoint: string): void;
   say(line: string): void;
@@ -58,6 +60,7 @@ export async function launchLocal(o: LaunchOptions): Promise<RunSummary> {
   const n = worldSize(o.plan);
   const mode = o.mode ?? 'pipedream';
   const jobStartMs = Math.round(epochNowMs());
+  o.onJobStart?.(jobStartMs);
   let children: ChildProcess[] = [];
   let finished = false;
   const jobId = `j${process.pid}-${randomBytes(3).toString('hex')}`;

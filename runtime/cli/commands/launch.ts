@@ -23,6 +23,13 @@ import { createProgress } from '../progress.js';
 import { openDecisionLog } from '../decision-log.js';
 import { type PolicyFlags, policyRunner, scriptedChanges } from '../repartition-setup.js';
 import { defaultDatasetName } from '../default-dataset.js';
+import { readText } from '../text-files.js';
+import { parseSchedule, type ScheduleEvent } from '../../../profile/interfere/schedule.js';
+import { formatInterferer } from '../../../predictor/mix.js';
+import { parseCpuMap, type CpuMap } from '../../launch/cpu-map.js';
+import { startInterference, type InterferenceReplay } from '../../launch/interference-replay.js';
+import { appendInterferenceRows } from '../../launch/interference-log.js';
+import type { AppliedInterference } from '../../launch/interference-rows.js';
 
 const DEFAULT_PLAN = fileURLToPath(new URL('../../../../configs/default/plan.json', import.meta.url));
 
@@ -49,11 +56,29 @@ interface LaunchFlags extends PolicyFlags {
   migrationTimeoutMs: number;
   dumpDir?: string;
   cpusPerRank?: number;
+  cpuMap?: string;
+  interference?: string;
 }
 
 /** Rank r gets cores [r*k, (r+1)*k) (k = --cpus-per-rank), as taskset lists. */
 export function cpuSetsFor(ranks: number, perRank: number): string[] {
   return Array.from({ length: ranks }, (_, r) => (perRank === 1 ? String(r) : `${r * perRank}-${(r + 1) * perRank - 1}`));
+}
+
+/** Rank pinning from --cpu-map or --cpus-per-rank (at most one of them); undefined: no pinning. */
+function rankPinning(f: LaunchFlags, ranks: number): CpuMap | undefined {
+  if (f.cpuMap !== undefined && f.cpusPerRank !== undefined) throw new DynpipeError('E_USAGE', 'give --cpu-map or --cpus-per-rank, not both');
+  if (f.cpuMap !== undefined) return parseCpuMap(f.cpuMap, ranks);
+  if (f.cpusPerRank !== undefined) return parseCpuMap(cpuSetsFor(ranks, f.cpusPerRank).join(';'), ranks, '--cpus-per-rank');
+  return undefined;
+}
+
+/** The --interference trace; net events are refused (workers have no send-delay flag yet). */
+function readTrace(path: string): ScheduleEvent[] {
+  const events = parseSchedule(readText(path), path);
+  const net = events.find((e) => e.spec.kind === 'net');
+  if (net) throw new DynpipeError('E_USAGE', `${path}:${net.line}: ${formatInterferer(net.spec)}: net events are not supported by launch yet (cpu, membw and gpu are)`);
+  return events;
 }
 
 async function run(f: LaunchFlags): Promise<void> {
@@ -64,6 +89,10 @@ async function run(f: LaunchFlags): Promise<void> {
   const planPath = f.plan ? resolve(f.plan) : manifest ? join(resolve(f.resume!), 'plan.json') : DEFAULT_PLAN;
   const plan: Plan = f.plan || !manifest ? await readPlanFile(planPath) : manifest.plan;
   if (!f.plan && manifest) writeText(planPath, printPlan(plan));
+  const pinning = rankPinning(f, worldSize(plan));
+  const trace = f.interference ? readTrace(f.interference) : undefined;
+  let replay: InterferenceReplay | undefined;
+  let applied: AppliedInterference[] = [];
   const dataset = defaultDatasetName(f.dataset, f.dataDir, (l) => process.stderr.write(l + '\n'));
   const start = manifest?.cutMicrobatch ?? 0;
   if (start >= f.numMinibatches) throw new DynpipeError('E_USAGE', `--num-minibatches ${f.numMinibatches} ends before the checkpoint's microbatch ${start}`);
@@ -91,7 +120,14 @@ async function run(f: LaunchFlags): Promise<void> {
     rendezvousTimeoutMs: f.rendezvousTimeoutMs,
     heartbeatTimeoutMs: f.heartbeatTimeoutMs,
     killGraceMs: 2000,
-    cpuSets: f.cpusPerRank ? cpuSetsFor(worldSize(plan), f.cpusPerRank) : undefined,
+    cpuSets: pinning?.cpuSets,
+    onJobStart: (jobStartMs) => {
+      if (!trace) return;
+      replay = startInterference(trace, {
+        jobStartMs,
+        onChange: (what, e, atMs) => say(`dynpipe launch: interference ${formatInterferer(e.spec)} ${what === 'start' ? 'started' : 'stopped'} at ${(atMs / 1000).toFixed(1)} s`),
+      });
+    },
     mode: f.mode,
     masterPort: f.masterPort,
     resume: manifest ? { dir: resolve(f.resume!), cutMicrobatch: manifest.cutMicrobatch, planVersion: manifest.planVersion } : undefined,
@@ -113,9 +149,13 @@ async function run(f: LaunchFlags): Promise<void> {
     },
     onListening: (endpoint) => process.stderr.write(`dynpipe launch: coordinator at ${endpoint}\n`),
     say,
-  }).finally(() => bar.stop());
+  }).finally(async () => {
+    bar.stop();
+    applied = (await replay?.stop()) ?? [];
+  });
   if (f.logDir) {
     const dir = resolve(f.logDir);
+    if (applied.length > 0) await appendInterferenceRows(dir, applied, worldSize(plan), pinning?.cores);
     const rows = await readRankLogs(dir);
     await writeFile(join(dir, SUMMARY_FILE_NAME), printSummary(summarizeRun(rows, { mode: f.mode, model: plan.model.name, microbatchSize: plan.microbatch_size })));
   }
@@ -146,6 +186,8 @@ export function register(program: Command): void {
     .option('--progress', 'show the progress bar even when stderr is not a terminal')
     .option('--quiet', 'do not stream worker messages')
     .option('--cpus-per-rank <k>', 'pin rank r to cores [r*k, (r+1)*k) with taskset', intOption(1))
+    .option('--cpu-map <lists>', "taskset core list per rank: '0,0,1,1' (one core each) or ';'-separated lists ('0-1;2;3;3')")
+    .option('--interference <trace.csv>', 'replay real interference (t_start,t_end,kind,target,intensity; seconds on the job clock); with --log-dir each rank an event hits gets an interference row')
     .addOption(new Option('--mode <mode>', 'pipedream: static plan; simple: proportional rebalance; dynpipe-re: predictor + planner, checkpoint and restart; dynpipe: predictor + planner, live migration').choices(['pipedream', 'simple', 'dynpipe-re', 'dynpipe']).default('pipedream'))
     .option('--master-port <port>', 'the coordinator\'s port on 127.0.0.1 (0: any free port; printed at start)', intOption(0, 65535), 0)
     .option('--window <microbatches>', 'microbatches per decision window', intOption(1), 20)
