@@ -27,6 +27,8 @@ export interface LaunchOptions {
   numMinibatches: number;
   /** Flags passed through to every worker (dataset, backend, log dir, ...). */
   workerArgs: string[];
+  /** Flags for one rank only, after workerArgs (e.g. its --net-delay spans). */
+  rankArgs?(rank: number): string[];
   rendezvousTimeoutMs: number;
   heartbeatTimeoutMs: number;
   /** Grace period between SIGTERM and SIGKILL for workers still running after a failure. */
@@ -72,7 +74,7 @@ export async function launchLocal(o: LaunchOptions): Promise<RunSummary> {
       const args = [
         CLI, 'worker', '--rank', String(rank), '--local-rank', String(rank), '--world-size', String(n),
         '--master-addr', '127.0.0.1', '--master-port', port, '--config-path', planPath, '--mode', mode, '--job-start-ms', String(jobStartMs),
-        '--num-minibatches', String(o.numMinibatches), '--transport', 'ipc', '--job-id', jobId, ...o.workerArgs, ...extra,
+        '--num-minibatches', String(o.numMinibatches), '--transport', 'ipc', '--job-id', jobId, ...o.workerArgs, ...(o.rankArgs?.(rank) ?? []), ...extra,
       ];
       if (o.changes) args.push('--migration-timeout-ms', String(o.changes.timeoutMs));
       if (o.changes?.checkpointDir) args.push('--checkpoint-dir', o.changes.checkpointDir);

@@ -38,6 +38,7 @@ import { type CutoverContext, dumpState, liveCutover, restartCutover } from './c
 import { openRankLog } from './rank-log-open.js';
 import { jobClock } from './job-clock.js';
 import { type SlowSpan, slowFactor } from './bench-slowdown.js';
+import { type NetDelaySpan, scheduleNetDelay } from './net-delay-spans.js';
 
 export type Mode = 'pipedream' | 'simple' | 'dynpipe-re' | 'dynpipe';
 
@@ -75,6 +76,8 @@ export interface WorkerConfig {
   migrationTimeoutMs: number;
   /** DIAGNOSTIC HOOK: after each plan change this rank's state goes to <dir>/post-v<version>/. */
   dumpDir?: string;
+  /** Job-clock spans during which this rank's sends are delayed like a net interferer (net-delay-spans.ts). */
+  netDelay?: readonly NetDelaySpan[];
   /** BENCH HOOK (bench-slowdown.ts): spans during which ranks compute slower. */
   benchSlow?: readonly SlowSpan[];
   /** TEST HOOK: called after each tensor a migration sent. */
@@ -133,6 +136,7 @@ export async function runWorker(cfg: WorkerConfig): Promise<void> {
   const bindAddress = cfg.bind.transport === 'ipc' ? ipcEndpoint(cfg.bind.jobId, rank) : tcpEndpoint(cfg.bind.host, 0);
   // The plan version is set before the rendezvous: no peer sends before it, so nothing is dropped.
   const plane = await DataPlane.open({ rank, bindAddress, planVersion, onReject: (e) => cfg.say(e.message) });
+  const cancelNetDelay = cfg.netDelay?.length ? scheduleNetDelay(cfg.netDelay, clock, (d) => plane.setSendDelay(d ?? undefined)) : undefined;
   let state: StageState | undefined;
   let executor: StageExecutor | undefined;
   let log: RankLogWriter | undefined;
@@ -237,6 +241,7 @@ export async function runWorker(cfg: WorkerConfig): Promise<void> {
     await control.send({ type: 'error', rank, message: (e as Error).message.slice(0, 3900) }, 2_000).catch(() => undefined);
     throw e;
   } finally {
+    cancelNetDelay?.();
     listener?.stop();
     await log?.close().catch(() => undefined);
     executor?.dispose();

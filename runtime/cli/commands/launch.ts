@@ -30,6 +30,8 @@ import { parseCpuMap, type CpuMap } from '../../launch/cpu-map.js';
 import { startInterference, type InterferenceReplay } from '../../launch/interference-replay.js';
 import { appendInterferenceRows } from '../../launch/interference-log.js';
 import type { AppliedInterference } from '../../launch/interference-rows.js';
+import { formatNetDelaySpans } from '../../worker/net-delay-spans.js';
+import { epochNowMs } from '../../worker/job-clock.js';
 
 const DEFAULT_PLAN = fileURLToPath(new URL('../../../../configs/default/plan.json', import.meta.url));
 
@@ -73,12 +75,13 @@ function rankPinning(f: LaunchFlags, ranks: number): CpuMap | undefined {
   return undefined;
 }
 
-/** The --interference trace; net events are refused (workers have no send-delay flag yet). */
-function readTrace(path: string): ScheduleEvent[] {
+/** The --interference trace: generator events (replayed here) and net events (--net-delay of their rank). */
+function readTrace(path: string, ranks: number): { processes: ScheduleEvent[]; net: ScheduleEvent[] } {
   const events = parseSchedule(readText(path), path);
-  const net = events.find((e) => e.spec.kind === 'net');
-  if (net) throw new DynpipeError('E_USAGE', `${path}:${net.line}: ${formatInterferer(net.spec)}: net events are not supported by launch yet (cpu, membw and gpu are)`);
-  return events;
+  const net = events.filter((e) => e.spec.kind === 'net');
+  const outside = net.find((e) => e.spec.kind === 'net' && e.spec.rank >= ranks);
+  if (outside) throw new DynpipeError('E_USAGE', `${path}:${outside.line}: target: ${formatInterferer(outside.spec)} names a rank outside the plan's ${ranks}`);
+  return { processes: events.filter((e) => e.spec.kind !== 'net'), net };
 }
 
 async function run(f: LaunchFlags): Promise<void> {
@@ -90,7 +93,9 @@ async function run(f: LaunchFlags): Promise<void> {
   const plan: Plan = f.plan || !manifest ? await readPlanFile(planPath) : manifest.plan;
   if (!f.plan && manifest) writeText(planPath, printPlan(plan));
   const pinning = rankPinning(f, worldSize(plan));
-  const trace = f.interference ? readTrace(f.interference) : undefined;
+  const trace = f.interference ? readTrace(f.interference, worldSize(plan)) : undefined;
+  const netSpans = (rank: number) => (trace?.net ?? []).filter((e) => e.spec.kind === 'net' && e.spec.rank === rank).map((e) => ({ fromMs: e.startS * 1000, toMs: e.endS * 1000, intensity: e.spec.intensity }));
+  let jobStart = 0;
   let replay: InterferenceReplay | undefined;
   let applied: AppliedInterference[] = [];
   const dataset = defaultDatasetName(f.dataset, f.dataDir, (l) => process.stderr.write(l + '\n'));
@@ -121,9 +126,11 @@ async function run(f: LaunchFlags): Promise<void> {
     heartbeatTimeoutMs: f.heartbeatTimeoutMs,
     killGraceMs: 2000,
     cpuSets: pinning?.cpuSets,
+    rankArgs: (rank) => (netSpans(rank).length > 0 ? ['--net-delay', formatNetDelaySpans(netSpans(rank))] : []),
     onJobStart: (jobStartMs) => {
-      if (!trace) return;
-      replay = startInterference(trace, {
+      jobStart = jobStartMs;
+      if (!trace || trace.processes.length === 0) return;
+      replay = startInterference(trace.processes, {
         jobStartMs,
         onChange: (what, e, atMs) => say(`dynpipe launch: interference ${formatInterferer(e.spec)} ${what === 'start' ? 'started' : 'stopped'} at ${(atMs / 1000).toFixed(1)} s`),
       });
@@ -152,6 +159,9 @@ async function run(f: LaunchFlags): Promise<void> {
   }).finally(async () => {
     bar.stop();
     applied = (await replay?.stop()) ?? [];
+    // net spans ran inside the ranks on the job clock; they count until the job ended
+    const endMs = epochNowMs() - jobStart;
+    for (const e of trace?.net ?? []) applied.push({ spec: e.spec, startMs: e.startS * 1000, endMs: Math.min(e.endS * 1000, endMs) });
   });
   if (f.logDir) {
     const dir = resolve(f.logDir);

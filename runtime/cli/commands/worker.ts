@@ -9,6 +9,7 @@ import { DynpipeError } from '../../errors.js';
 import { intOption } from '../options.js';
 import { readPlanFile } from '../plan-file.js';
 import { workerHooks } from '../worker-hooks.js';
+import { parseNetDelaySpans } from '../../worker/net-delay-spans.js';
 
 interface WorkerFlags {
   rank: number;
@@ -37,6 +38,7 @@ interface WorkerFlags {
   checkpointDir?: string;
   migrationTimeoutMs: number;
   dumpDir?: string;
+  netDelay?: string;
 }
 
 const LOOPBACK = /^(127\.\d+\.\d+\.\d+|localhost|::1)$/;
@@ -80,6 +82,7 @@ async function run(f: WorkerFlags): Promise<void> {
     checkpointDir: f.checkpointDir,
     migrationTimeoutMs: f.migrationTimeoutMs,
     dumpDir: f.dumpDir,
+    netDelay: f.netDelay === undefined ? undefined : parseNetDelaySpans(f.netDelay),
     ...workerHooks(process.env, f.rank),
     say: (line) => process.stderr.write(line + '\n'),
   });
@@ -115,5 +118,6 @@ export function register(program: Command): void {
     .option('--checkpoint-dir <dir>', 'checkpoints at plan changes (needed by dynpipe-re; dynpipe writes one before migrating)')
     .option('--migration-timeout-ms <ms>', 'deadline of every step of a plan change', intOption(1), 60_000)
     .option('--dump-dir <dir>', 'diagnostics: after each plan change write this rank\'s state to <dir>/post-v<version>/')
+    .option('--net-delay <spans>', "delay this rank's sends like net interference during job-clock spans: '<fromMs>-<toMs>:<intensity>,...' (empty toMs: to the end)")
     .action((f: WorkerFlags) => run(f));
 }
