@@ -222,13 +222,21 @@ export class DataPlane {
     });
   }
 
-  /** Closes every socket (linger 0), fails pending sends and receives, removes an ipc file. Idempotent. */
-  async close(): Promise<void> {
+  /**
+   * Closes every socket, fails pending sends and receives, removes an ipc file. Idempotent.
+   * Messages ZeroMQ has accepted but not yet delivered are dropped (linger 0) unless `lingerMs` is
+   * given: a rank that finished normally passes it, so its last sends (the final gradient of the
+   * job) still reach a slower peer after it returns; the process may stay up to `lingerMs` longer.
+   */
+  async close(opts: { lingerMs?: number } = {}): Promise<void> {
     if (this.closed) return;
     this.closed = true;
     this.aborter.abort();
     this.failPending(new DynpipeError('E_PEER_FAILED', `rank ${this.rank}: data plane closed`));
-    for (const peer of this.peers.values()) peer.socket.close();
+    for (const peer of this.peers.values()) {
+      if (opts.lingerMs) peer.socket.linger = opts.lingerMs;
+      peer.socket.close();
+    }
     this.peers.clear();
     this.pull.close();
     await this.readLoop;

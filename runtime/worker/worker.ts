@@ -42,6 +42,9 @@ import { type NetDelaySpan, scheduleNetDelay } from './net-delay-spans.js';
 
 export type Mode = 'pipedream' | 'simple' | 'dynpipe-re' | 'dynpipe';
 
+/** How long a rank that finished keeps delivering its queued sends after it closes its data plane. */
+const FINAL_SEND_LINGER_MS = 10_000;
+
 export interface WorkerConfig {
   rank: number;
   worldSize: number;
@@ -141,6 +144,7 @@ export async function runWorker(cfg: WorkerConfig): Promise<void> {
   let executor: StageExecutor | undefined;
   let log: RankLogWriter | undefined;
   let listener: PlanChangeListener | undefined;
+  let finished = false;
   try {
     const endpoints = await control.register({ endpoint: plane.endpoint, host: hostname(), pid: process.pid }, cfg.rendezvousTimeoutMs);
     control.startHeartbeat(500);
@@ -230,6 +234,7 @@ export async function runWorker(cfg: WorkerConfig): Promise<void> {
     }
     await log?.close();
     log = undefined;
+    finished = true;
     if (cfg.saveWeightsDir) {
       const stage = stageTopology(plan, rank).stage;
       await mkdir(cfg.saveWeightsDir, { recursive: true });
@@ -246,7 +251,8 @@ export async function runWorker(cfg: WorkerConfig): Promise<void> {
     await log?.close().catch(() => undefined);
     executor?.dispose();
     state?.dispose();
-    await plane.close();
+    // a finished rank lets its last sends drain (a slower peer may still be receiving them)
+    await plane.close(finished ? { lingerMs: FINAL_SEND_LINGER_MS } : {});
     await control.close();
   }
 }
