@@ -38,17 +38,21 @@ export function throughputBins(c: readonly Completion[], binMs: number, samplesP
 }
 
 /**
- * Ms from the completion of microbatch `fromMb` until the run first sustains `target` samples/s
- * over `windowMbs` consecutive microbatches, searching up to `toMb`; undefined if it never does.
+ * Ms from the completion of microbatch `fromMb` until the run sustains `target` samples/s for the
+ * rest of [fromMb, toMb): the end of the last window of `windowMbs` consecutive microbatches that
+ * falls below it (0 if none does); undefined if the last window of the range is still below.
  */
 export function recoveryMs(c: readonly Completion[], fromMb: number, toMb: number, target: number, samplesPerMb: number, windowMbs: number): number | undefined {
   const phase = c.filter((x) => x.mb >= fromMb && x.mb < toMb);
-  if (phase.length === 0) return undefined;
+  if (phase.length <= windowMbs) return undefined;
+  let lastBelow = -1;
   for (let k = 0; k + windowMbs < phase.length; k++) {
     const span = phase[k + windowMbs].timeMs - phase[k].timeMs;
-    if (span > 0 && (windowMbs * samplesPerMb * 1000) / span >= target) return phase[k].timeMs - phase[0].timeMs;
+    if (!(span > 0 && (windowMbs * samplesPerMb * 1000) / span >= target)) lastBelow = k;
   }
-  return undefined;
+  if (lastBelow < 0) return 0;
+  if (lastBelow + windowMbs >= phase.length - 1) return undefined;
+  return phase[lastBelow + windowMbs].timeMs - phase[0].timeMs;
 }
 
 /** Median ms between consecutive completions among the `n` microbatches before `mb`. */

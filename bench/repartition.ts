@@ -1,7 +1,7 @@
 /**
  * Repartitioning benchmark: `node dist/bench/repartition.js [--out DIR] [--backend cpu]
  * [--hidden 128] [--layers 7] [--input 8] [--microbatch 16] [--warm 100] [--phase 150] [--factor 2]
- * [--modes pipedream,simple,dynpipe-re,dynpipe] [--cpus-per-rank k]`. Prints a markdown table; writes every run's
+ * [--modes pipedream,simple,dynpipe-re,dynpipe] [--cpus-per-rank k] [--costs profile|calibrate]`. Prints a markdown table; writes every run's
  * logs, the throughput over time of each mode (throughput.csv) and summary.json to DIR.
  *
  * Scenario: a 4-rank straight pipeline of an mlp (layers + 1 blocks, on input x input images so
@@ -11,27 +11,34 @@
  * sleeps: see runtime/worker/bench-slowdown.ts). Spans are in microbatches so every mode meets the
  * same interference on the same work.
  *
- * References: an undisturbed run of an even split calibrates the block costs (as the controller
- * does); the planner then gives the best static plan for "rank 1 slowed" and "rank 2 slowed", each
- * run under its constant slowdown: their steady throughput is what a mode should recover to.
+ * Block costs (`--costs`): `profile` (default) measures each block alone (`dynpipe profile`) and
+ * hands the profile to the planner and to every mode (`--profile`); `calibrate` splits the stage
+ * times of an undisturbed run of an even split by FLOPs, as the controller does without a profile.
+ * The planner then gives the best static plan for "rank 1 slowed" and "rank 2 slowed", each run
+ * under its constant slowdown: their steady throughput is what a mode should recover to. An
+ * undisturbed run of the even split gives the reference base throughput.
  * Metrics per mode and phase: recovery = steady throughput (second half of the phase) / the
- * reference, time to sustain 90 % of the reference, and per plan change the pause at stage 0 in
+ * reference, time until the run sustains 90 % of the reference for the rest of the phase
+ * (windows of 20 microbatches; n/a: not by the phase's end), and per plan change the pause at stage 0 in
  * iteration times (the median microbatch interval before the change). On a machine whose
  * background load drifts between runs, "normalized" recovery compares ratios within each run
  * instead: (phase / the run's own undisturbed throughput) / (reference / the calibration run's).
  *
- * Pause comparison: the same scripted change (base plan -> the rank-1 plan at microbatch `warm`,
- * no interference, no policy) applied live (dynpipe) and by checkpoint and restart (dynpipe-re).
+ * Pause comparison (run first): the same scripted change (base plan -> the rank-1 plan at
+ * microbatch `warm`, no interference, no policy) applied live (dynpipe) and by checkpoint and
+ * restart (dynpipe-re). The modes then start with these measured pauses as their migration cost
+ * (`--migration-cost-ms`), as the controller would after its first change.
  */
 import { spawn } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { buildModel } from '../runtime/models/zoo.js';
 import { type Plan, printPlan, straightPlan } from '../runtime/plan/plan.js';
 import { readRankLogs } from '../runtime/log/rank-log-files.js';
 import type { RankLogRow } from '../runtime/log/rank-log.js';
-import { calibratedBlockCosts } from '../runtime/coordinator/block-costs.js';
+import { calibratedBlockCosts, profileBlockCosts } from '../runtime/coordinator/block-costs.js';
+import { parseProfile } from '../profile/format.js';
 import type { RankWindow } from '../runtime/coordinator/rank-stats.js';
 import { planPartition } from '../partitioner/pipedream-dp.js';
 import { toPlan } from '../partitioner/to-plan.js';
@@ -64,6 +71,11 @@ const warm = intFlag('warm', 100);
 const phase = intFlag('phase', 150);
 const factor = Number(flag('factor', '2'));
 const modes = flag('modes', MODES.join(',')).split(',') as Array<(typeof MODES)[number]>;
+const costSource = flag('costs', 'profile');
+if (costSource !== 'profile' && costSource !== 'calibrate') {
+  process.stderr.write(`bench/repartition: --costs must be profile or calibrate, got '${costSource}'\n`);
+  process.exit(2);
+}
 const pinning = process.argv.includes('--cpus-per-rank') ? ['--cpus-per-rank', String(intFlag('cpus-per-rank', 1))] : [];
 const total = warm + 2 * phase;
 const ranks = 4;
@@ -110,7 +122,7 @@ function windowsOf(rows: readonly RankLogRow[], a: number, b: number): RankWindo
     s.rows += microbatch;
     by.set(r.rank, s);
   }
-  return [...by].map(([rank, s]) => ({ rank, stage: s.stage, microbatches: s.n, computeMs: s.compute / s.n, waitMs: 0, rows: s.rows / s.n }));
+  return [...by].map(([rank, s]) => ({ rank, stage: s.stage, microbatches: s.n, computeMs: s.compute / s.n, waitMs: 0, sendWaitMs: 0, windowMs: 0, rows: s.rows / s.n }));
 }
 
 function fmt(x: number | undefined, digits = 2): string {
@@ -123,7 +135,13 @@ async function main(): Promise<void> {
   const blocks = model.blocks.length;
   const even = straightPlan({ model: { name: 'mlp', args: modelArgs }, partition: evenSplit(blocks, ranks), microbatchSize: microbatch, training });
   const calib = await launch('ref-calibrate', writePlan('plan-even', even), warm, '');
-  const costs = calibratedBlockCosts(model, even, windowsOf(calib, Math.floor(warm / 3), warm));
+  const profilePath = join(out, 'profile.json');
+  let costs = calibratedBlockCosts(model, even, windowsOf(calib, Math.floor(warm / 3), warm));
+  if (costSource === 'profile') {
+    const args = Object.entries(modelArgs).flatMap(([k, v]) => ['--arg', `${k}=${v}`]);
+    await run('profile', ['profile', '--model', 'mlp', ...args, '--batch', String(microbatch), '--backend', backend, '--warmup', '5', '--repeats', '15', '--out', profilePath]);
+    costs = profileBlockCosts(parseProfile(readFileSync(profilePath, 'utf8'), profilePath), model, microbatch);
+  }
   const best = (slowdown: number[]): Plan =>
     toPlan(planPartition({ blocks: costs, batchSize: microbatch, ranks, bandwidthBytesPerS: 1e9, slowdown, maxReplicas: 1, objective: { kind: 'dynpipe', stalenessWeight: 0 } }), { model: { name: 'mlp', args: modelArgs }, microbatchSize: microbatch, training });
   const base = best([1, 1, 1, 1]);
@@ -135,16 +153,28 @@ async function main(): Promise<void> {
     const rows = await launch(`ref-rank${k + 1}`, writePlan(`plan-rank${k + 1}-slowed`, p), phase, `${k + 1}:${factor}:0mb-`);
     refs.push(rangeThroughput(completions(rows), Math.floor(phase / 3), phase, microbatch));
   }
+  const pauseOf: Record<string, number> = {};
+  for (const mode of ['dynpipe', 'dynpipe-re'] as const) {
+    const extra = ['--mode', mode, '--no-policy', '--change-at', `${warm}:${join(out, 'plan-rank1-slowed.json')}`];
+    if (mode === 'dynpipe-re') extra.push('--checkpoint-dir', join(out, `pause-${mode}`, 'ckpt'));
+    const rows = await launch(`pause-${mode}`, basePath, warm + 50, '', extra);
+    const change = rows.find((r): r is Extract<RankLogRow, { row: 'repartition' }> => r.row === 'repartition' && r.rank === 0);
+    if (change) pauseOf[mode] = change.pause_ms;
+  }
+
   const slow = `1:${factor}:${warm}mb-${warm + phase}mb,2:${factor}:${warm + phase}mb-${total}mb`;
-  const summary: Record<string, unknown> = { machine: 'see BENCHMARKS.md', hidden, layers, input, microbatch, warm, phase, factor, base: base.partition, slowed: slowed.map((p) => p.partition), baseRef, refs };
+  const summary: Record<string, unknown> = { machine: 'see BENCHMARKS.md', costs: costSource, hidden, layers, input, microbatch, warm, phase, factor, base: base.partition, slowed: slowed.map((p) => p.partition), baseRef, refs, scriptedPauseMs: pauseOf };
   const table = [
     `| mode | base samples/s | phase 1 recovery (normalized) | phase 1 time to 90 % (s) | phase 2 recovery (normalized) | phase 2 time to 90 % (s) | changes | pause at stage 0 (ms) | pause / iteration |`,
     '|---|---:|---:|---:|---:|---:|---:|---:|---:|',
   ];
   const bins: string[] = ['mode,time_s,samples_per_s'];
   for (const mode of modes) {
-    const extra = mode === 'pipedream' ? [] : ['--mode', mode, '--window', '20', '--warmup-windows', '1', '--dwell-ms', '2000', '--decision-log', join(out, mode, 'decisions.csv')];
+    const extra = mode === 'pipedream' ? [] : ['--mode', mode, '--window', '20', '--warmup-windows', '2', '--dwell-ms', '2000', '--decision-log', join(out, mode, 'decisions.csv')];
+    if (mode !== 'pipedream' && costSource === 'profile') extra.push('--profile', profilePath);
     if (mode === 'dynpipe-re') extra.push('--checkpoint-dir', join(out, mode, 'ckpt'));
+    const measured = pauseOf[mode === 'dynpipe-re' ? 'dynpipe-re' : 'dynpipe'];
+    if (mode !== 'pipedream' && measured !== undefined) extra.push('--migration-cost-ms', measured.toFixed(1));
     const rows = await launch(mode, basePath, total, slow, extra);
     const c = completions(rows);
     for (const b of throughputBins(c, 1000, microbatch)) bins.push(`${mode},${b.timeS},${b.samplesPerS.toFixed(2)}`);
@@ -164,15 +194,7 @@ async function main(): Promise<void> {
       `| ${mode} | ${fmt(own, 1)} | ${fmt(phases[0].recovery)} (${fmt(phases[0].normalized)}) | ${fmt(phases[0].t90S, 1)} | ${fmt(phases[1].recovery)} (${fmt(phases[1].normalized)}) | ${fmt(phases[1].t90S, 1)} | ${changes.length} | ${fmt(meanPause, 1)} | ${fmt(meanIter, 1)} |`,
     );
   }
-  const pauseOf: Record<string, number> = {};
-  for (const mode of ['dynpipe', 'dynpipe-re'] as const) {
-    const extra = ['--mode', mode, '--no-policy', '--change-at', `${warm}:${join(out, 'plan-rank1-slowed.json')}`];
-    if (mode === 'dynpipe-re') extra.push('--checkpoint-dir', join(out, `pause-${mode}`, 'ckpt'));
-    const rows = await launch(`pause-${mode}`, basePath, warm + 50, '', extra);
-    const change = rows.find((r): r is Extract<RankLogRow, { row: 'repartition' }> => r.row === 'repartition' && r.rank === 0);
-    if (change) pauseOf[mode] = change.pause_ms;
-  }
-  summary.scriptedPauseMs = pauseOf;
+
   writeFileSync(join(out, 'throughput.csv'), bins.join('\n') + '\n');
   writeFileSync(join(out, 'summary.json'), JSON.stringify(summary, null, 2) + '\n');
   process.stdout.write(

@@ -4,8 +4,9 @@
  *  1. slowdowns s_r per rank: from the injected predictor, else the measured ratio (slowdowns.ts);
  *  2. T_cur = the current plan's predicted time per iteration under s, and the best plan P* with
  *     T* from the planner (partitioner/pipedream-dp.ts with `slowdown` = s);
- *  3. cost/benefit: gain g = T_cur - T*; benefit = g · min(iterations left, horizon); the change
- *     pays when benefit > cost · (1 + margin), cost from migration-cost.ts;
+ *  3. cost/benefit: gain g = T_cur - T* - noise · T_cur (a predicted gain within the measurement
+ *     noise counts as none); benefit = g · min(iterations left, horizon); the change pays when
+ *     benefit > cost · (1 + margin), cost from migration-cost.ts;
  *  4. hysteresis: the same P* must pay in `confirmWindows` consecutive windows (an interferer that
  *     comes and goes within a window or two never confirms), and at least `dwellMs` must have
  *     passed since the last repartition.
@@ -26,6 +27,9 @@ import { type MigrationCostModel, migrationCost } from './migration-cost.js';
 import { type Decision, type PolicyInput, type RepartitionPolicy, noDecision } from './policy.js';
 import { type SlowdownPredictor, measuredSlowdowns } from './slowdowns.js';
 
+/** Relative noise of time estimates assumed when the configuration names none. */
+export const DEFAULT_NOISE = 0.05;
+
 export interface PlannerSettings {
   readonly objective: Objective;
   readonly bandwidthBytesPerS: number;
@@ -42,6 +46,8 @@ export interface ControllerConfig {
   readonly dwellMs: number;
   /** The benefit must exceed cost · (1 + margin) (>= 0). */
   readonly margin: number;
+  /** Relative noise of the time estimates: this fraction of T_cur is taken off every predicted gain (in [0, 1); default 0.05). */
+  readonly noise?: number;
   readonly planner: PlannerSettings;
   /** fixedMs is the default used until a repartition has been measured. */
   readonly cost: MigrationCostModel;
@@ -54,6 +60,7 @@ export function checkControllerConfig(c: ControllerConfig): void {
   if (!(Number.isInteger(c.confirmWindows) && c.confirmWindows >= 1)) throw bad('confirmWindows', c.confirmWindows, 'an integer >= 1');
   if (!(c.dwellMs >= 0 && Number.isFinite(c.dwellMs))) throw bad('dwellMs', c.dwellMs, 'a number >= 0');
   if (!(c.margin >= 0 && Number.isFinite(c.margin))) throw bad('margin', c.margin, 'a number >= 0');
+  if (c.noise !== undefined && !(c.noise >= 0 && c.noise < 1)) throw bad('noise', c.noise, 'a number in [0, 1)');
   if (!(c.cost.fixedMs >= 0 && Number.isFinite(c.cost.fixedMs))) throw bad('cost.fixedMs', c.cost.fixedMs, 'a number >= 0');
 }
 
@@ -112,12 +119,16 @@ export class RepartitionController implements RepartitionPolicy {
     }
     const next = proposedPlan(plan, best);
     const remainingIterations = Math.max(0, Math.min(input.totalIterations - input.iteration, this.config.horizonIterations));
-    const gain = current.objectiveMs - best.objectiveMs;
+    const noise = this.config.noise ?? DEFAULT_NOISE;
+    const gain = current.objectiveMs - best.objectiveMs - noise * current.objectiveMs;
     const base = {
       slowdowns, currentMsPerIter: current.objectiveMs, proposedMsPerIter: best.objectiveMs, predictedGainMsPerIter: gain,
       remainingIterations, benefitMs: gain * remainingIterations, proposedPartition: next.partition,
     };
     if (changedBlocks(plan, next) === 0) return this.reset(noDecision('the current plan is already the best for these slowdowns', { ...base, predictedGainMsPerIter: 0, benefitMs: 0 }));
+    if (gain <= 0) {
+      return this.reset(noDecision(`plan [${next.partition.join(', ')}] gains ${fmt(current.objectiveMs - best.objectiveMs)} ms/iter, within the ${100 * noise} % noise of ${fmt(current.objectiveMs)} ms`, { ...base, predictedGainMsPerIter: 0, benefitMs: 0 }));
+    }
     const cost = migrationCost({ ...this.config.cost, fixedMs: this.fixedMs }, plan, next, blocks, current.objectiveMs, best.objectiveMs);
     const withCost = { ...base, costMs: cost.totalMs };
     const threshold = cost.totalMs * (1 + this.config.margin);

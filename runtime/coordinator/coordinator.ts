@@ -21,6 +21,7 @@ import { checkReplaceable } from '../migration/plan-diff.js';
 import type { RankStats } from './rank-stats.js';
 import { type ChangeKind, CutoverDriver, type CutoverOutcome } from './cutover-driver.js';
 import type { PolicyRunner } from './policy-runner.js';
+import { checkRendezvous } from './rendezvous-check.js';
 
 export type { RankStats } from './rank-stats.js';
 
@@ -53,7 +54,7 @@ export interface ChangeRecord {
   fromPartition: number[];
   toPartition: number[];
   cutAt: number;
-  /** Stage 0 drained under the old plan -> every rank ready under the new one. */
+  /** Stage 0 drained under the old plan -> every rank ready under the new one (coordinator's clock). */
   pauseMs: number;
   timeMs: number;
 }
@@ -122,7 +123,7 @@ export class Coordinator {
     let planVersion = this.o.planVersion ?? 0;
     let windowFirst = this.o.startMicrobatch ?? 0;
     const n = worldSize(plan);
-    await Promise.race([this.server.rendezvous(n, this.o.rendezvousTimeoutMs), this.failed()]);
+    await this.rendezvousAll(n);
     this.o.onRendezvous?.();
     void this.takeAdminRequests();
     const t0 = this.o.now();
@@ -156,7 +157,7 @@ export class Coordinator {
       let pauseMs: number;
       if (out.kind === 'restart') {
         await this.o.changes!.restart!({ plan: d.target, planVersion: d.planVersion, checkpoint: out.checkpoint, cutAt: out.cutAt });
-        await Promise.race([this.server.rendezvous(n, this.o.rendezvousTimeoutMs), this.failed()]);
+        await this.rendezvousAll(n);
         pauseMs = this.o.now() - out.drainedAtMs;
       } else {
         pauseMs = out.pauseMs;
@@ -300,6 +301,22 @@ export class Coordinator {
         this.fail(`rank ${r} stopped responding (no heartbeat for ${now - heard} ms)`);
         return;
       }
+    }
+  }
+
+  /**
+   * Every rank registers; the set is checked (rendezvous-check.ts) before the peer table goes out.
+   * A failure here also goes to every rank as its shutdown reason, so ranks waiting for the table
+   * learn why at once instead of at their rendezvous deadline.
+   */
+  private async rendezvousAll(n: number): Promise<void> {
+    const rendezvous = this.server.rendezvous(n, this.o.rendezvousTimeoutMs, checkRendezvous);
+    rendezvous.catch(() => undefined); // if fail() wins the race below, a later rejection is moot
+    try {
+      await Promise.race([rendezvous, this.failed()]);
+    } catch (e) {
+      await this.shutdownAll(new Set(), n, (e as Error).message);
+      throw e;
     }
   }
 

@@ -58,6 +58,8 @@ export class CutoverDriver {
   private deadline = 0;
   private readonly holds = new Map<number, number>();
   private readonly drained = new Map<number, ControlOf<'drained'>>();
+  /** When each rank's `drained` arrived, on the coordinator's clock (ranks' clocks may differ). */
+  private readonly drainedSeen = new Map<number, number>();
   private readonly migrated = new Map<number, ControlOf<'migrated'>>();
   private cutAt = -1;
   private checkpoint: { dir: string; complete: boolean } | undefined;
@@ -102,6 +104,7 @@ export class CutoverDriver {
     if (this.phase === 'hold') throw this.error(`rank ${rank} sent '${m.type}' before the cut was agreed`);
     if (m.type === 'drained') {
       this.drained.set(rank, m);
+      this.drainedSeen.set(rank, this.o.now());
       if (this.drained.size === this.o.worldSize) {
         const out = await this.allDrained();
         if (out) return out;
@@ -169,9 +172,13 @@ export class CutoverDriver {
     return { kind: 'applied', cutAt: this.cutAt, pauseMs: this.o.now() - this.stageZeroDrainedAt(), movedBytes };
   }
 
-  /** When the old plan's input stage drained: the last microbatch of the old plan at stage 0. */
+  /**
+   * When the old plan's input stage drained (its last microbatch under the old plan), as the
+   * coordinator saw it: one message later than the rank's own clock says, but on the clock the
+   * pause is measured with.
+   */
   private stageZeroDrainedAt(): number {
-    return Math.max(...ranksOfStage(this.o.from, 0).map((r) => this.drained.get(r)?.drainedAtMs ?? 0));
+    return Math.max(...ranksOfStage(this.o.from, 0).map((r) => this.drainedSeen.get(r) ?? 0));
   }
 
   private async writeManifest(weightVersion: number): Promise<void> {

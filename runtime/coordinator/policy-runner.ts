@@ -3,13 +3,18 @@
  * into windows of the running plan version, obtains the block costs (a profile, or calibrated from
  * the first window after `warmupWindows` warm-up windows), asks the policy and records every
  * decision. No I/O: decisions go to `onDecision` (the CLI writes them to a CSV file).
+ *
+ * Calibrated costs keep improving: after every window each block's cost becomes the least of its
+ * cost so far and this window's estimate. Interference only ever adds time, so the least
+ * estimate is the closest to unslowed, and one slow calibration window (a JIT warming up, a
+ * noisy neighbour) does not make a rank look faster than it is for the rest of the run.
  */
 import type { ModelSpec } from '../models/block.js';
 import { type Plan, numStages, ranksOfStage } from '../plan/plan.js';
 import type { BlockCost } from '../../partitioner/cost.js';
 import { calibratedBlockCosts } from './block-costs.js';
 import type { Decision, RepartitionPolicy } from './policy.js';
-import { type RankStats, WindowStats } from './rank-stats.js';
+import { type RankStats, type RankWindow, WindowStats } from './rank-stats.js';
 
 export type BlockCostSource = { kind: 'fixed'; blocks: readonly BlockCost[] } | { kind: 'calibrate'; model: ModelSpec; warmupWindows: number };
 
@@ -64,6 +69,7 @@ export class PolicyRunner {
       this.blocks = calibratedBlockCosts(costs.model, this.plan, windows);
       return undefined;
     }
+    if (costs.kind === 'calibrate') this.refine(costs.model, windows);
     const d = this.o.policy.decide({ timeMs, iteration: this.iteration, totalIterations: this.o.totalIterations, plan: this.plan, blocks: this.blocks, windows });
     const record: DecisionRecord = { ...d, timeMs, iteration: this.iteration, planVersion: this.planVersion, currentPartition: this.plan.partition };
     this.o.onDecision(record);
@@ -76,6 +82,18 @@ export class PolicyRunner {
     this.planVersion = planVersion;
     this.stats.restart(planVersion, numStages(plan) - 1);
     this.o.policy.applied(timeMs, pauseMs);
+  }
+
+  /** Each block's cost becomes the least of its cost so far and this window's estimate (module comment). */
+  private refine(model: ModelSpec, windows: readonly RankWindow[]): void {
+    if (new Set(windows.map((w) => w.stage)).size < numStages(this.plan)) return; // some stage did not report
+    const now = calibratedBlockCosts(model, this.plan, windows);
+    this.blocks = this.blocks!.map((b, i) => (now[i].forwardMs + now[i].backwardMs < b.forwardMs + b.backwardMs ? now[i] : b));
+  }
+
+  /** The block costs the policy uses now (undefined before calibration). */
+  get blockCosts(): readonly BlockCost[] | undefined {
+    return this.blocks;
   }
 
   /** Whether the block costs are known (a profile, or the calibration window has passed). */

@@ -74,7 +74,8 @@ export async function launchLocal(o: LaunchOptions): Promise<RunSummary> {
       const args = [
         CLI, 'worker', '--rank', String(rank), '--local-rank', String(rank), '--world-size', String(n),
         '--master-addr', '127.0.0.1', '--master-port', port, '--config-path', planPath, '--mode', mode, '--job-start-ms', String(jobStartMs),
-        '--num-minibatches', String(o.numMinibatches), '--transport', 'ipc', '--job-id', jobId, ...o.workerArgs, ...(o.rankArgs?.(rank) ?? []), ...extra,
+        '--num-minibatches', String(o.numMinibatches), '--transport', 'ipc', '--job-id', jobId, '--coordinator', 'external',
+        '--heartbeat-timeout-ms', String(o.heartbeatTimeoutMs), ...o.workerArgs, ...(o.rankArgs?.(rank) ?? []), ...extra,
       ];
       if (o.changes) args.push('--migration-timeout-ms', String(o.changes.timeoutMs));
       if (o.changes?.checkpointDir) args.push('--checkpoint-dir', o.changes.checkpointDir);

@@ -24,8 +24,22 @@ const EndpointString = z
   .max(300)
   .refine((s) => isEndpoint(s), { message: 'not an ipc:///PATH or tcp://HOST:PORT endpoint' });
 
-export const RegisterSchema = z.strictObject({ type: z.literal('register'), rank: Rank, endpoint: EndpointString, host: z.string().min(1).max(255), pid: z.number().int().positive() });
-export const PeersSchema = z.strictObject({ type: z.literal('peers'), endpoints: z.record(z.string().regex(/^(0|[1-9]\d{0,6})$/), EndpointString) });
+const RankKey = z.string().regex(/^(0|[1-9]\d{0,6})$/);
+/** Which kernel and network namespace a rank runs in (launch/host-id.ts); '' = unknown. */
+const HostIdSchema = z.strictObject({ hostname: z.string().max(255), bootId: z.string().max(64), netns: z.string().max(64) });
+/** What ranks on the same host may dial instead of `endpoint`, and where a rank runs. */
+const HostEntrySchema = z.strictObject({ hostId: HostIdSchema, ipcEndpoint: EndpointString.optional() });
+
+/**
+ * `endpoint` is where every rank may dial this one (tcp, or ipc when the rank bound ipc only);
+ * `ipcEndpoint` is a second address of the same socket for ranks on the same host (`hostId`).
+ */
+export const RegisterSchema = z.strictObject({
+  type: z.literal('register'), rank: Rank, endpoint: EndpointString, host: z.string().min(1).max(255), pid: z.number().int().positive(),
+  ipcEndpoint: EndpointString.optional(), hostId: HostIdSchema.optional(),
+});
+/** `hosts` repeats each rank's hostId and ipcEndpoint (for ranks that sent a hostId). */
+export const PeersSchema = z.strictObject({ type: z.literal('peers'), endpoints: z.record(RankKey, EndpointString), hosts: z.record(RankKey, HostEntrySchema).optional() });
 export const StatsSchema = z.strictObject({ type: z.literal('stats'), rank: Rank, stats: z.record(z.string(), z.unknown()) });
 export const DoneSchema = z.strictObject({ type: z.literal('done'), rank: Rank });
 export const ErrorSchema = z.strictObject({ type: z.literal('error'), rank: Rank, message: z.string().max(4000) });
@@ -60,6 +74,7 @@ export const ControlMessageSchema = z.discriminatedUnion('type', [
 ]);
 
 export type ControlMessage = z.infer<typeof ControlMessageSchema>;
+export type HostEntry = z.infer<typeof HostEntrySchema>;
 export type ControlType = ControlMessage['type'];
 export type ControlOf<T extends ControlType> = Extract<ControlMessage, { type: T }>;
 

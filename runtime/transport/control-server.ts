@@ -19,7 +19,7 @@ import { DynpipeError } from '../errors.js';
 import { checkTimeout } from './checks.js';
 import {
   ADMIN_IDENTITY, ADMIN_MESSAGE_TYPES, type AdminMessage, type AdminReply, type ControlMessage, type ControlOf, type ControlType, type CoordinatorMessage,
-  MAX_CONTROL_BYTES, RANK_MESSAGE_TYPES, type RankMessage, decodeControl, encodeControl,
+  type HostEntry, MAX_CONTROL_BYTES, RANK_MESSAGE_TYPES, type RankMessage, decodeControl, encodeControl,
 } from './control-messages.js';
 import { checkBindAddress, claimIpcPath, releaseIpcPath } from './endpoints.js';
 import { Inbox } from './inbox.js';
@@ -48,7 +48,13 @@ export interface RegisterInfo {
   endpoint: string;
   host: string;
   pid: number;
+  /** A second address of the rank's data socket, for ranks on its host. */
+  ipcEndpoint?: string;
+  hostId?: HostEntry['hostId'];
 }
+
+/** Called once every rank has registered, before the peer table goes out; throws to refuse the job. */
+export type RendezvousCheck = (registered: ReadonlyMap<number, RegisterInfo>) => void;
 
 /** Messages are queued by arrival and taken by type. */
 export class ControlServer {
@@ -145,9 +151,10 @@ export class ControlServer {
   /**
    * Waits until ranks 0..worldSize-1 have all registered, then sends each the `peers` table.
    * A later register from the same rank replaces the earlier one; a rank outside the world, or an
-   * endpoint already claimed by another rank, is rejected. Returns the registrations by rank.
+   * endpoint already claimed by another rank, is rejected. `check` may refuse the complete set (its
+   * error is thrown and no table is sent). Returns the registrations by rank.
    */
-  async rendezvous(worldSize: number, timeoutMs: number): Promise<Map<number, RegisterInfo>> {
+  async rendezvous(worldSize: number, timeoutMs: number, check?: RendezvousCheck): Promise<Map<number, RegisterInfo>> {
     checkTimeout(timeoutMs);
     const deadline = Date.now() + timeoutMs;
     const registered = new Map<number, RegisterInfo>();
@@ -164,10 +171,15 @@ export class ControlServer {
       const clash = [...registered].find(([r, info]) => r !== rank && info.endpoint === message.endpoint);
       if (rank >= worldSize) this.report(`coordinator: rejected register from rank ${rank}: world size is ${worldSize}`);
       else if (clash) this.report(`coordinator: rejected register from rank ${rank}: endpoint '${message.endpoint}' is rank ${clash[0]}'s`);
-      else registered.set(rank, { endpoint: message.endpoint, host: message.host, pid: message.pid });
+      else registered.set(rank, registerInfo(message));
     }
+    check?.(registered);
     const endpoints = Object.fromEntries([...registered].map(([r, info]) => [String(r), info.endpoint]));
-    for (const rank of registered.keys()) await this.send(rank, { type: 'peers', endpoints }, Math.max(1, deadline - Date.now()));
+    const hosts = Object.fromEntries(
+      [...registered].flatMap(([r, { hostId, ipcEndpoint }]) => (hostId ? [[String(r), { hostId, ...(ipcEndpoint ? { ipcEndpoint } : {}) }]] : [])),
+    );
+    const table: CoordinatorMessage = Object.keys(hosts).length > 0 ? { type: 'peers', endpoints, hosts } : { type: 'peers', endpoints };
+    for (const rank of registered.keys()) await this.send(rank, table, Math.max(1, deadline - Date.now()));
     return registered;
   }
 
@@ -239,4 +251,15 @@ export class ControlServer {
   private checkOpen(): void {
     if (this.closed) throw new DynpipeError('E_PEER_FAILED', 'coordinator: control channel closed');
   }
+}
+
+/** The register message's fields, without optional ones it did not carry. */
+function registerInfo(m: ControlOf<'register'>): RegisterInfo {
+  return {
+    endpoint: m.endpoint,
+    host: m.host,
+    pid: m.pid,
+    ...(m.ipcEndpoint !== undefined ? { ipcEndpoint: m.ipcEndpoint } : {}),
+    ...(m.hostId !== undefined ? { hostId: m.hostId } : {}),
+  };
 }

@@ -10,7 +10,6 @@
  * with every rank, the window ends drained at M, the rank changes plan (cutover.ts: live migration,
  * or checkpoint and exit for dynpipe-re) and the next window starts at M under the new plan.
  */
-import { hostname } from 'node:os';
 import { writeFile, mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Plan } from '../plan/plan.js';
@@ -19,9 +18,7 @@ import { selectBackend, type BackendName } from '../backend/select.js';
 import { buildModel } from '../models/zoo.js';
 import { openDataset } from '../data/registry.js';
 import type { Dataset } from '../data/dataset.js';
-import { DataPlane } from '../transport/data-plane.js';
 import { ControlClient } from '../transport/control.js';
-import { ipcEndpoint, tcpEndpoint } from '../transport/endpoints.js';
 import { createSchedule, type ScheduleOptions } from '../schedule/schedule.js';
 import type { RankLogWriter } from '../log/rank-log-files.js';
 import { encodeTensors } from '../checkpoint/tensor-file.js';
@@ -39,11 +36,11 @@ import { openRankLog } from './rank-log-open.js';
 import { jobClock } from './job-clock.js';
 import { type SlowSpan, slowFactor } from './bench-slowdown.js';
 import { type NetDelaySpan, scheduleNetDelay } from './net-delay-spans.js';
+import { HostSampler } from '../stats/host-stats.js';
+import type { HostObservation } from '../../predictor/observation.js';
+import { joinJob, openDataPlane, type DataBind } from './rendezvous.js';
 
 export type Mode = 'pipedream' | 'simple' | 'dynpipe-re' | 'dynpipe';
-
-/** How long a rank that finished keeps delivering its queued sends after it closes its data plane. */
-const FINAL_SEND_LINGER_MS = 10_000;
 
 export interface WorkerConfig {
   rank: number;
@@ -59,9 +56,11 @@ export interface WorkerConfig {
   trainSamples?: number;
   backend: BackendName;
   logDir?: string;
-  /** Where this rank's data socket binds: 'ipc' (same host) or a host address for tcp. */
-  bind: { transport: 'ipc'; jobId: string } | { transport: 'tcp'; host: string };
+  /** Where this rank's data socket binds: an ipc path for ranks on this host, a tcp port for others. */
+  bind: DataBind;
   recvTimeoutMs: number;
+  /** Give up on the coordinator after this long without an answer (default: never). */
+  coordinatorTimeoutMs?: number;
   rendezvousTimeoutMs: number;
   saveWeightsDir?: string;
   mode: Mode;
@@ -85,6 +84,8 @@ export interface WorkerConfig {
   benchSlow?: readonly SlowSpan[];
   /** TEST HOOK: called after each tensor a migration sent. */
   afterEntrySent?(to: number, index: number): void;
+  /** Every this many microbatches, sample the host's counters and report them (the predictor's features). */
+  hostStatsEvery?: number;
   /** Emits one human-readable line (stderr in the CLI). */
   say(line: string): void;
 }
@@ -135,10 +136,9 @@ export async function runWorker(cfg: WorkerConfig): Promise<void> {
   let planVersion = manifest?.planVersion ?? 0;
   let first = manifest?.cutMicrobatch ?? 0;
 
-  const control = ControlClient.open({ rank, coordinator: cfg.coordinator, onReject: (e) => cfg.say(e.message) });
-  const bindAddress = cfg.bind.transport === 'ipc' ? ipcEndpoint(cfg.bind.jobId, rank) : tcpEndpoint(cfg.bind.host, 0);
+  const control = ControlClient.open({ rank, coordinator: cfg.coordinator, coordinatorTimeoutMs: cfg.coordinatorTimeoutMs, onReject: (e) => cfg.say(e.message) });
   // The plan version is set before the rendezvous: no peer sends before it, so nothing is dropped.
-  const plane = await DataPlane.open({ rank, bindAddress, planVersion, onReject: (e) => cfg.say(e.message) });
+  const plane = await openDataPlane(rank, cfg.bind, planVersion, (e) => cfg.say(e.message));
   const cancelNetDelay = cfg.netDelay?.length ? scheduleNetDelay(cfg.netDelay, clock, (d) => plane.setSendDelay(d ?? undefined)) : undefined;
   let state: StageState | undefined;
   let executor: StageExecutor | undefined;
@@ -146,7 +146,7 @@ export async function runWorker(cfg: WorkerConfig): Promise<void> {
   let listener: PlanChangeListener | undefined;
   let finished = false;
   try {
-    const endpoints = await control.register({ endpoint: plane.endpoint, host: hostname(), pid: process.pid }, cfg.rendezvousTimeoutMs);
+    const endpoints = await joinJob(control, plane, { timeoutMs: cfg.rendezvousTimeoutMs, say: cfg.say });
     control.startHeartbeat(500);
     const shutdown = control.next(['shutdown'], 2 ** 31 - 1).then((m) => {
       throw new DynpipeError('E_PEER_FAILED', `rank ${rank}: stopped by the coordinator: ${m.reason}`);
@@ -163,6 +163,23 @@ export async function runWorker(cfg: WorkerConfig): Promise<void> {
     const race = <T>(p: Promise<T>): Promise<T> => Promise.race([p, stopped]);
     const ctx: CutoverContext = {
       rank, model, plane, control, endpoints, clock, timeoutMs: cfg.migrationTimeoutMs, checkpointDir: cfg.checkpointDir, dumpDir: cfg.dumpDir, afterEntrySent: cfg.afterEntrySent,
+    };
+    // Host counters for the predictor: one window every hostStatsEvery microbatches, reported with
+    // the first microbatch's stats after the window closed.
+    const sampler = cfg.hostStatsEvery ? new HostSampler({ gpuIndex: backend.name === 'webgpu' ? cfg.localRank : null }) : undefined;
+    let endHostWindow = sampler?.begin();
+    let sinceHostWindow = 0;
+    let hostReady: HostObservation | undefined;
+    const takeHost = (): HostObservation | undefined => {
+      if (sampler && ++sinceHostWindow >= cfg.hostStatsEvery!) {
+        sinceHostWindow = 0;
+        const end = endHostWindow!;
+        endHostWindow = sampler.begin();
+        end().then((h) => (hostReady = h), (e: unknown) => cfg.say(`rank ${rank}: host counters not sampled: ${(e as Error).message}`));
+      }
+      const h = hostReady;
+      hostReady = undefined;
+      return h;
     };
     const slow = cfg.benchSlow;
     const slowdown = slow && slow.length > 0 ? (mb: number) => slowFactor(slow, rank, clock(), mb) : undefined;
@@ -195,8 +212,9 @@ export async function runWorker(cfg: WorkerConfig): Promise<void> {
           forward_ms: t.forwardMs, backward_ms: t.backwardMs, recv_wait_ms: t.recvWaitMs, send_wait_ms: t.sendWaitMs,
           optimizer_ms: t.optimizerMs, loss: t.loss, samples_per_s: busy > 0 ? (1000 * t.rows) / busy : 0,
         });
+        const host = takeHost();
         void control
-          .send({ type: 'stats', rank, stats: { mb: t.mb, stage: topo.stage, plan_version: version, time_ms: time, forward_ms: t.forwardMs, backward_ms: t.backwardMs, recv_wait_ms: t.recvWaitMs, send_wait_ms: t.sendWaitMs, optimizer_ms: t.optimizerMs, rows: t.rows, ...(t.loss !== undefined ? { loss: t.loss } : {}) } }, 10_000)
+          .send({ type: 'stats', rank, stats: { mb: t.mb, stage: topo.stage, plan_version: version, time_ms: time, forward_ms: t.forwardMs, backward_ms: t.backwardMs, recv_wait_ms: t.recvWaitMs, send_wait_ms: t.sendWaitMs, optimizer_ms: t.optimizerMs, rows: t.rows, ...(t.loss !== undefined ? { loss: t.loss } : {}), ...(host ? { host } : {}) } }, 10_000)
           .catch((e: unknown) => cfg.say(`rank ${rank}: stats not delivered: ${(e as Error).message}`));
         if (t.mb % 50 === 0) void log?.flush().catch(() => undefined);
       };
@@ -234,7 +252,6 @@ export async function runWorker(cfg: WorkerConfig): Promise<void> {
     }
     await log?.close();
     log = undefined;
-    finished = true;
     if (cfg.saveWeightsDir) {
       const stage = stageTopology(plan, rank).stage;
       await mkdir(cfg.saveWeightsDir, { recursive: true });
@@ -242,6 +259,7 @@ export async function runWorker(cfg: WorkerConfig): Promise<void> {
       await writeFile(file, encodeTensors(await paramsToHost(live.params), { stage, rank, version: live.version }));
     }
     await control.send({ type: 'done', rank }, 10_000);
+    finished = true;
   } catch (e) {
     await control.send({ type: 'error', rank, message: (e as Error).message.slice(0, 3900) }, 2_000).catch(() => undefined);
     throw e;
@@ -251,8 +269,8 @@ export async function runWorker(cfg: WorkerConfig): Promise<void> {
     await log?.close().catch(() => undefined);
     executor?.dispose();
     state?.dispose();
-    // a finished rank lets its last sends drain (a slower peer may still be receiving them)
-    await plane.close(finished ? { lingerMs: FINAL_SEND_LINGER_MS } : {});
+    // A rank that finished may still have its last sends queued: let them out (see DataPlane.close).
+    await plane.close({ lingerMs: finished ? 10_000 : 0 });
     await control.close();
   }
 }

@@ -39,6 +39,7 @@ import { demoReport, formatDemoReport } from '../demo-report.js';
 import { readPlanFile } from '../plan-file.js';
 import { createProgress } from '../progress.js';
 import { policyRunner, type PolicyFlags } from '../repartition-setup.js';
+import { DEFAULT_NOISE } from '../../coordinator/controller.js';
 
 const DEMO_PLAN = fileURLToPath(new URL('../../../../configs/tinycnn/ranks=4/straight.json', import.meta.url));
 /** Blocks per stage the demo starts from (see the module comment). */
@@ -69,19 +70,23 @@ interface DemoFlags {
  * loaded 2-core box: stricter settings (confirm 2, 20-40 iteration horizon) did not migrate at all
  * in the burst; these always migrated, but sometimes before the burst, on noise.
  */
-function demoPolicy(window: number): PolicyFlags {
+function demoPolicy(mode: DemoFlags['mode'], window: number): PolicyFlags {
   return {
+    mode,
     window,
     warmupWindows: 1,
     confirmWindows: 1,
     dwellMs: 2000,
     margin: 0.1,
+    noise: DEFAULT_NOISE,
     simpleThreshold: 0.25,
     bandwidth: 1,
     maxReplicas: 1,
     objective: 'dynpipe',
     stalenessWeight: 0,
     policy: true,
+    changeAt: [],
+    migrationTimeoutMs: 60_000,
   };
 }
 
@@ -117,7 +122,7 @@ async function run(f: DemoFlags): Promise<void> {
   let completed = 0;
   let lastLoss = NaN;
   let phase = 'quiet';
-  const policy = policyRunner(f.mode, demoPolicy(scale.window), plan, 0, scale.microbatches, () => undefined);
+  const policy = policyRunner(f.mode, demoPolicy(f.mode, scale.window), plan, 0, scale.microbatches, () => undefined);
   const summary = await launchLocal({
     planPath,
     plan,

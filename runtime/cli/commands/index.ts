@@ -16,6 +16,7 @@ const modules: Array<{ register(program: Command): void }> = [
   await import('./dataset.js'),
   await import('./schedule.js'),
   await import('./repartition.js'),
+  await import('./simulate.js'),
   await import('./demo.js'),
 ];
 

@@ -15,15 +15,12 @@ import { launchLocal } from '../../launch/local-launcher.js';
 import { numStages, printPlan, worldSize, type Plan } from '../../plan/plan.js';
 import { readManifest } from '../../checkpoint/stage-checkpoint.js';
 import { DynpipeError } from '../../errors.js';
-import type { Mode } from '../../worker/worker.js';
-import { floatOption, intOption } from '../options.js';
+import { intOption } from '../options.js';
 import { readPlanFile } from '../plan-file.js';
-import { writeText } from '../text-files.js';
+import { readText, writeText } from '../text-files.js';
 import { createProgress } from '../progress.js';
-import { openDecisionLog } from '../decision-log.js';
-import { type PolicyFlags, policyRunner, scriptedChanges } from '../repartition-setup.js';
+import { type PolicyFlags, addRepartitionOptions, checkRepartitionFlags, planChangesFrom } from '../repartition-setup.js';
 import { defaultDatasetName } from '../default-dataset.js';
-import { readText } from '../text-files.js';
 import { parseSchedule, type ScheduleEvent } from '../../../profile/interfere/schedule.js';
 import { formatInterferer } from '../../../predictor/mix.js';
 import { parseCpuMap, type CpuMap } from '../../launch/cpu-map.js';
@@ -49,13 +46,8 @@ interface LaunchFlags extends PolicyFlags {
   heartbeatTimeoutMs: number;
   progress?: boolean;
   quiet?: boolean;
-  mode: Mode;
   masterPort: number;
-  decisionLog?: string;
-  checkpointDir?: string;
   resume?: string;
-  changeAt: string[];
-  migrationTimeoutMs: number;
   dumpDir?: string;
   cpusPerRank?: number;
   cpuMap?: string;
@@ -86,8 +78,7 @@ function readTrace(path: string, ranks: number): { processes: ScheduleEvent[]; n
 
 async function run(f: LaunchFlags): Promise<void> {
   const manifest = f.resume ? await readManifest(resolve(f.resume)) : undefined;
-  if (f.mode === 'dynpipe-re' && !f.checkpointDir) throw new DynpipeError('E_USAGE', '--mode dynpipe-re needs --checkpoint-dir (where the restart checkpoints go)');
-  if (f.changeAt.length > 0 && f.mode === 'pipedream') throw new DynpipeError('E_USAGE', '--change-at needs a mode that can change plans (--mode simple, dynpipe or dynpipe-re)');
+  checkRepartitionFlags(f);
   // Without --plan a resumed job runs the checkpoint's plan (the workers read <checkpoint>/plan.json).
   const planPath = f.plan ? resolve(f.plan) : manifest ? join(resolve(f.resume!), 'plan.json') : DEFAULT_PLAN;
   const plan: Plan = f.plan || !manifest ? await readPlanFile(planPath) : manifest.plan;
@@ -107,6 +98,7 @@ async function run(f: LaunchFlags): Promise<void> {
   if (f.logDir) workerArgs.push('--log-dir', resolve(f.logDir));
   if (f.saveWeights) workerArgs.push('--save-weights', resolve(f.saveWeights));
   if (f.dumpDir) workerArgs.push('--dump-dir', resolve(f.dumpDir));
+  if (f.predictor && f.mode !== 'pipedream') workerArgs.push('--host-stats-every', String(f.window));
   const bar = createProgress('pipeline', f.numMinibatches - start, { enabled: f.progress, fields: 'loss {loss} plan v{version}' });
   let completed = start;
   let lastLoss = NaN;
@@ -114,8 +106,7 @@ async function run(f: LaunchFlags): Promise<void> {
   const say = (line: string) => {
     if (!f.quiet) process.stderr.write(line + '\n');
   };
-  const decisionLog = f.decisionLog ? openDecisionLog(resolve(f.decisionLog)) : undefined;
-  const policy = policyRunner(f.mode, f, plan, version, f.numMinibatches, (d) => decisionLog?.(d));
+  const planChanges = await planChangesFrom(f, plan, version, f.numMinibatches);
   process.stderr.write(`dynpipe launch: ${worldSize(plan)} ranks, ${numStages(plan)} stages [${plan.partition.join(', ')}] of ${plan.model.name}, microbatches [${start}, ${f.numMinibatches}) of ${plan.microbatch_size}, mode ${f.mode}\n`);
   const summary = await launchLocal({
     planPath,
@@ -139,10 +130,7 @@ async function run(f: LaunchFlags): Promise<void> {
     masterPort: f.masterPort,
     resume: manifest ? { dir: resolve(f.resume!), cutMicrobatch: manifest.cutMicrobatch, planVersion: manifest.planVersion } : undefined,
     changes: {
-      policy,
-      scripted: await scriptedChanges(f.changeAt, plan),
-      checkpointDir: f.checkpointDir ? resolve(f.checkpointDir) : undefined,
-      timeoutMs: f.migrationTimeoutMs,
+      ...planChanges,
       onChange: (c) => {
         version = c.planVersion;
         say(`dynpipe launch: plan version ${c.planVersion} [${c.toPartition.join(', ')}] from microbatch ${c.cutAt} (${c.source}), pause ${c.pauseMs.toFixed(1)} ms`);
@@ -179,7 +167,7 @@ async function run(f: LaunchFlags): Promise<void> {
 }
 
 export function register(program: Command): void {
-  program
+  const cmd = program
     .command('launch')
     .description('run the coordinator and every rank of a plan on this machine')
     .option('--plan <plan.json>', 'the plan to run (default: the checkpoint\'s with --resume, else the embedded 4-rank tinycnn plan, configs/default/plan.json)')
@@ -198,27 +186,9 @@ export function register(program: Command): void {
     .option('--cpus-per-rank <k>', 'pin rank r to cores [r*k, (r+1)*k) with taskset', intOption(1))
     .option('--cpu-map <lists>', "taskset core list per rank: '0,0,1,1' (one core each) or ';'-separated lists ('0-1;2;3;3')")
     .option('--interference <trace.csv>', 'replay real interference (t_start,t_end,kind,target,intensity; seconds on the job clock); with --log-dir each rank an event hits gets an interference row')
-    .addOption(new Option('--mode <mode>', 'pipedream: static plan; simple: proportional rebalance; dynpipe-re: predictor + planner, checkpoint and restart; dynpipe: predictor + planner, live migration').choices(['pipedream', 'simple', 'dynpipe-re', 'dynpipe']).default('pipedream'))
     .option('--master-port <port>', 'the coordinator\'s port on 127.0.0.1 (0: any free port; printed at start)', intOption(0, 65535), 0)
-    .option('--window <microbatches>', 'microbatches per decision window', intOption(1), 20)
-    .option('--warmup-windows <n>', 'windows skipped before calibrating block costs (without --profile)', intOption(0), 1)
-    .option('--profile <profile.json>', 'block costs for the planner (default: calibrated from the first window after warm-up)')
-    .option('--horizon <iterations>', 'iterations a predicted gain is counted for at most (default: the rest of the job)', intOption(1))
-    .option('--confirm-windows <n>', 'consecutive windows a better plan must pay before it is applied', intOption(1), 2)
-    .option('--dwell-ms <ms>', 'minimum time between two plan changes', intOption(0), 5000)
-    .option('--margin <x>', 'benefit must exceed migration cost x (1 + margin)', floatOption(0), 0.2)
-    .option('--simple-threshold <x>', 'simple mode: rebalance when a rank is this much slower than its baseline (0.25 = 25 %)', floatOption(0.001), 0.25)
-    .option('--bandwidth <GB/s>', 'link bandwidth the planner and the migration cost assume', floatOption(1e-6), 1)
-    .option('--max-replicas <n>', 'replicas per stage the planner may use', intOption(1), 1)
-    .addOption(new Option('--objective <kind>', 'planner objective').choices(['pipedream', 'dynpipe']).default('dynpipe'))
-    .option('--staleness-weight <w>', 'dynpipe objective: price of weight staleness', floatOption(0), 0)
-    .option('--migration-cost-ms <ms>', 'fixed cost of a plan change until one was measured (default 50 live, 5000 restart)', floatOption(0))
-    .option('--no-policy', 'never repartition on its own (only --change-at and dynpipe repartition)')
-    .option('--decision-log <file.csv>', 'one CSV row per decision window, with the numbers behind it')
-    .option('--checkpoint-dir <dir>', 'checkpoint every cut here (needed by dynpipe-re; dynpipe then checkpoints before migrating)')
     .option('--resume <dir>', 'continue a job from a complete checkpoint (written at a cut)')
-    .option('--change-at <mb:plan.json>', 'change to plan.json at microbatch mb (repeatable)', (v: string, all: string[]) => [...all, v], [] as string[])
-    .option('--migration-timeout-ms <ms>', 'deadline of every phase of a plan change', intOption(1), 60_000)
-    .option('--dump-dir <dir>', 'diagnostics: after each plan change every rank writes its state to <dir>/post-v<version>/')
-    .action((f: LaunchFlags) => run(f));
+    .option('--dump-dir <dir>', 'diagnostics: after each plan change every rank writes its state to <dir>/post-v<version>/');
+  addRepartitionOptions(cmd);
+  cmd.action((f: LaunchFlags) => run(f));
 }

@@ -11,7 +11,11 @@ import { type Profile, printProfile, totalComputeMs } from '../../../profile/for
 import { inferImagenetBatch, parsePipedreamGraph, pipedreamProfile } from '../../../profile/pipedream-graph.js';
 import { intOption } from '../options.js';
 import type { BackendName } from '../../backend/select.js';
+import type { ModelSpec } from '../../models/block.js';
 import { readText, writeText } from '../text-files.js';
+
+/** Rows of each --kernel-times table when no number is given. */
+const DEFAULT_KERNEL_ROWS = 25;
 
 /** Listed here (not imported) so that loading the CLI does not load tfjs. */
 const BACKENDS: readonly BackendName[] = ['auto', 'tensorflow', 'webgpu', 'wasm', 'cpu'];
@@ -27,6 +31,8 @@ interface ProfileFlags {
   warmup: number;
   repeats: number;
   progress?: boolean;
+  /** --kernel-times: true (no value) or the number of rows to print. */
+  kernelTimes?: number | true;
   out: string;
 }
 
@@ -49,6 +55,16 @@ function importGraph(flags: ProfileFlags, path: string): Profile {
   return pipedreamProfile(graph, { model: { name: flags.name ?? modelNameOfGraphFile(path) }, batchSize, date: new Date().toISOString() });
 }
 
+/** Prints the device time of each kernel of one training step of the whole model (--kernel-times). */
+async function printKernelTimes(model: ModelSpec, flags: ProfileFlags, backend: string, top: number): Promise<void> {
+  const { profileTrainingStep } = await import('../../../profile/step-kernels.js');
+  const { groupKernelTimes, kernelTimeTable } = await import('../../backend/kernel-times.js');
+  const calls = await profileTrainingStep(model, flags.batch!, Math.max(1, flags.warmup));
+  const clock = backend === 'webgpu' ? 'GPU time from timestamp queries' : 'wall time of each kernel';
+  process.stdout.write(`\nkernel times of one training step of ${model.name}, batch ${flags.batch} (${backend}: ${clock}):\n\n`);
+  process.stdout.write(`${kernelTimeTable(groupKernelTimes(calls, false), top)}\n\n${kernelTimeTable(groupKernelTimes(calls, true), top)}\n`);
+}
+
 async function measure(flags: ProfileFlags, modelName: string): Promise<Profile> {
   if (flags.batch === undefined) throw new DynpipeError('E_USAGE', 'profile: --model needs --batch <n>');
   const { buildModel } = await import('../../models/zoo.js');
@@ -69,7 +85,7 @@ async function measure(flags: ProfileFlags, modelName: string): Promise<Profile>
     : undefined;
   bar?.start(model.blocks.length, 0, { block: '' });
   try {
-    return await measureProfile(model, {
+    const profile = await measureProfile(model, {
       batch: flags.batch,
       warmup: flags.warmup,
       repeats: flags.repeats,
@@ -78,6 +94,9 @@ async function measure(flags: ProfileFlags, modelName: string): Promise<Profile>
       initParams: (block, index) => initBlockParams(block, index, 0),
       onProgress: (done, _total, block) => bar?.update(done, { block }),
     });
+    bar?.stop();
+    if (flags.kernelTimes !== undefined) await printKernelTimes(model, flags, backend, flags.kernelTimes === true ? DEFAULT_KERNEL_ROWS : flags.kernelTimes);
+    return profile;
   } finally {
     bar?.stop();
   }
@@ -106,6 +125,7 @@ export function register(program: Command): void {
     .option('--warmup <n>', 'untimed runs per block and pass', intOption(0, 1000), 2)
     .option('--repeats <n>', 'timed runs per block and pass (the median is kept)', intOption(1, 1000), 5)
     .option('--progress', 'show a progress bar even when stderr is not a terminal')
+    .option('--kernel-times [top]', `also print the device time of each kernel of one training step (GPU time on webgpu), the top N rows (default ${DEFAULT_KERNEL_ROWS})`, intOption(1, 10000))
     .requiredOption('--out <file>', 'where to write the profile JSON')
     .action(async (flags: ProfileFlags) => runProfile(flags));
 }

@@ -22,14 +22,18 @@ export function randomValues(shape: readonly number[], random: () => number): Fl
 }
 
 /**
- * Asserts max |actual - expected| <= rtol * max |expected|: relative to the tensor's largest
- * magnitude, since an element whose terms cancel to ~0 has no meaningful relative error.
+ * Asserts max |actual - expected| <= rtol * max(max |expected|, minScale): relative to the
+ * tensor's largest magnitude, since an element whose terms cancel to ~0 has no meaningful relative
+ * error. `minScale` does the same for a whole tensor that is zero in exact arithmetic and only
+ * rounding noise in floats (e.g. a bias gradient in front of a batch norm): give the scale of the
+ * tensors it is compared among.
  */
-export function assertClose(actual: ArrayLike<number>, expected: ArrayLike<number>, rtol: number, label: string): void {
+export function assertClose(actual: ArrayLike<number>, expected: ArrayLike<number>, rtol: number, label: string, minScale = 0): void {
   assert.equal(actual.length, expected.length, `${label}: length`);
   let scale = 0;
   for (let i = 0; i < expected.length; i++) scale = Math.max(scale, Math.abs(expected[i]));
-  assert.ok(scale > 0, `${label}: expected values are all zero, which proves nothing`);
+  assert.ok(scale > 0 || minScale > 0, `${label}: expected values are all zero, which proves nothing`);
+  scale = Math.max(scale, minScale);
   let worst = 0;
   let at = -1;
   for (let i = 0; i < expected.length; i++) {

@@ -27,14 +27,15 @@ const CONFIG: ControllerConfig = {
   confirmWindows: 2,
   dwellMs: 10_000,
   margin: 0.5,
+  noise: 0,
   planner: { objective: { kind: 'pipedream' }, bandwidthBytesPerS: 1e9, maxReplicas: 1 },
   cost: { fixedMs: 100, bandwidthBytesPerS: 1e9, optimizerSlots: 1 },
 };
 
 function windows(ms0: number, ms1: number): RankWindow[] {
   return [
-    { rank: 0, stage: 0, microbatches: 20, computeMs: ms0, waitMs: 1, rows: 8 },
-    { rank: 1, stage: 1, microbatches: 20, computeMs: ms1, waitMs: 1, rows: 8 },
+    { rank: 0, stage: 0, microbatches: 20, computeMs: ms0, waitMs: 1, sendWaitMs: 0, windowMs: 100, rows: 8 },
+    { rank: 1, stage: 1, microbatches: 20, computeMs: ms1, waitMs: 1, sendWaitMs: 0, windowMs: 100, rows: 8 },
   ];
 }
 
@@ -92,6 +93,16 @@ describe('repartition controller', () => {
     assert.match(blocked.reason, /dwell: 2000 ms since the last repartition, at least 10000 ms/);
     assert.equal(c.decide(input(10_999, windows(20, 60))).action, 'none');
     assert.equal(c.decide(input(11_000, windows(20, 60))).action, 'repartition');
+  });
+
+  it('takes the noise fraction of the current time off every predicted gain', () => {
+    // noise 0.4: 60 - 30 - 0.4 · 60 = 6 ms/iter; noise 0.5 leaves 0, which is no gain at all.
+    const some = new RepartitionController({ ...CONFIG, noise: 0.4 }).decide(input(1000, windows(20, 60)));
+    assert.equal(some.predictedGainMsPerIter, 6);
+    assert.equal(some.benefitMs, 3000);
+    const none = new RepartitionController({ ...CONFIG, noise: 0.5 }).decide(input(1000, windows(20, 60)));
+    assert.equal(none.action, 'none');
+    assert.match(none.reason, /gains 30 ms\/iter, within the 50 % noise of 60 ms/);
   });
 
   it('charges the measured pause of the last repartition instead of the default', () => {

@@ -14,8 +14,8 @@ const PLAN = validatePlan({
 
 function windows(ms0: number, ms1: number): RankWindow[] {
   return [
-    { rank: 0, stage: 0, microbatches: 20, computeMs: ms0, waitMs: 0, rows: 8 },
-    { rank: 1, stage: 1, microbatches: 20, computeMs: ms1, waitMs: 0, rows: 8 },
+    { rank: 0, stage: 0, microbatches: 20, computeMs: ms0, waitMs: 0, sendWaitMs: 0, windowMs: 100, rows: 8 },
+    { rank: 1, stage: 1, microbatches: 20, computeMs: ms1, waitMs: 0, sendWaitMs: 0, windowMs: 100, rows: 8 },
   ];
 }
 

@@ -24,28 +24,28 @@ describe('window stats and block costs', () => {
     w.add(1, stats(1, 1, 50, 50, 0, 0)); // a straggler of plan version 0
     assert.equal(w.lastStageMicrobatches, 1);
     assert.deepEqual(w.take(), [
-      { rank: 0, stage: 0, microbatches: 2, computeMs: 6, waitMs: 3, rows: 8 },
-      { rank: 1, stage: 1, microbatches: 1, computeMs: 10, waitMs: 3, rows: 8 },
+      { rank: 0, stage: 0, microbatches: 2, computeMs: 6, waitMs: 3, sendWaitMs: 2, windowMs: 1, rows: 8 },
+      { rank: 1, stage: 1, microbatches: 1, computeMs: 10, waitMs: 3, sendWaitMs: 2, windowMs: 0, rows: 8 },
     ]);
     assert.deepEqual(w.take(), []);
   });
 
   it('splits a stage\'s measured time over its blocks by FLOPs, with bytes from the model', () => {
     const plan = validatePlan({ version: 1, model: { name: 'mlp', args: MODEL.args }, num_blocks: 2, partition: [2], stage_to_rank_map: { '0': [0] }, microbatch_size: 8 });
-    const costs = calibratedBlockCosts(MODEL, plan, [{ rank: 0, stage: 0, microbatches: 5, computeMs: 442, waitMs: 0, rows: 8 }]);
+    const costs = calibratedBlockCosts(MODEL, plan, [{ rank: 0, stage: 0, microbatches: 5, computeMs: 442, waitMs: 0, sendWaitMs: 0, windowMs: 100, rows: 8 }]);
     assert.ok(Math.abs(costs[0].forwardMs + costs[0].backwardMs - 272) < 1e-9);
     assert.ok(Math.abs(costs[1].forwardMs + costs[1].backwardMs - 170) < 1e-9);
     assert.deepEqual(costs.map((c) => [c.activationBytes, c.paramBytes]), [[8 * 8 * 4, 136 * 4], [10 * 8 * 4, 90 * 4]]);
     // Calibrated costs reproduce the calibration window as slowdown 1.
-    assert.deepEqual(measuredSlowdowns({ plan, blocks: costs, windows: [{ rank: 0, stage: 0, microbatches: 5, computeMs: 884, waitMs: 0, rows: 8 }] }).map((s) => Math.round(s * 1e9) / 1e9), [2]);
+    assert.deepEqual(measuredSlowdowns({ plan, blocks: costs, windows: [{ rank: 0, stage: 0, microbatches: 5, computeMs: 884, waitMs: 0, sendWaitMs: 0, windowMs: 100, rows: 8 }] }).map((s) => Math.round(s * 1e9) / 1e9), [2]);
   });
 
   it('scales a replica\'s time to the whole microbatch and averages the replicas', () => {
     const plan = validatePlan({ version: 1, model: { name: 'mlp', args: MODEL.args }, num_blocks: 2, partition: [1, 1], stage_to_rank_map: { '0': [0], '1': [1, 2] }, microbatch_size: 8 });
     const costs = calibratedBlockCosts(MODEL, plan, [
-      { rank: 0, stage: 0, microbatches: 5, computeMs: 7, waitMs: 0, rows: 8 },
-      { rank: 1, stage: 1, microbatches: 5, computeMs: 10, waitMs: 0, rows: 4 },
-      { rank: 2, stage: 1, microbatches: 5, computeMs: 12, waitMs: 0, rows: 4 },
+      { rank: 0, stage: 0, microbatches: 5, computeMs: 7, waitMs: 0, sendWaitMs: 0, windowMs: 100, rows: 8 },
+      { rank: 1, stage: 1, microbatches: 5, computeMs: 10, waitMs: 0, sendWaitMs: 0, windowMs: 100, rows: 4 },
+      { rank: 2, stage: 1, microbatches: 5, computeMs: 12, waitMs: 0, sendWaitMs: 0, windowMs: 100, rows: 4 },
     ]);
     assert.ok(Math.abs(costs[1].forwardMs + costs[1].backwardMs - 22) < 1e-9); // (2.5 + 3) / 2 per row x 8 rows
     assert.throws(() => calibratedBlockCosts(MODEL, plan, []), (e: unknown) => isDynpipeError(e, 'E_USAGE') && /stage 0/.test(e.message));
