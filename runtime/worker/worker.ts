@@ -36,6 +36,7 @@ import { openRankLog } from './rank-log-open.js';
 import { jobClock } from './job-clock.js';
 import { type SlowSpan, slowFactor } from './bench-slowdown.js';
 import { type NetDelaySpan, scheduleNetDelay } from './net-delay-spans.js';
+import { WeightSnapshots } from './weight-snapshots.js';
 import { HostSampler } from '../stats/host-stats.js';
 import type { HostObservation } from '../../predictor/observation.js';
 import { joinJob, openDataPlane, type DataBind } from './rendezvous.js';
@@ -80,6 +81,8 @@ export interface WorkerConfig {
   dumpDir?: string;
   /** Job-clock spans during which this rank's sends are delayed like a net interferer (net-delay-spans.ts). */
   netDelay?: readonly NetDelaySpan[];
+  /** Every `every` microbatches, this rank's weights go to `dir` (weight-snapshots.ts). */
+  snapshots?: { dir: string; every: number };
   /** BENCH HOOK (bench-slowdown.ts): spans during which ranks compute slower. */
   benchSlow?: readonly SlowSpan[];
   /** TEST HOOK: called after each tensor a migration sent. */
@@ -145,6 +148,7 @@ export async function runWorker(cfg: WorkerConfig): Promise<void> {
   let log: RankLogWriter | undefined;
   let listener: PlanChangeListener | undefined;
   let finished = false;
+  const snapshots = cfg.snapshots ? new WeightSnapshots(cfg.snapshots.dir, cfg.snapshots.every, rank) : undefined;
   try {
     const endpoints = await joinJob(control, plane, { timeoutMs: cfg.rendezvousTimeoutMs, say: cfg.say });
     control.startHeartbeat(500);
@@ -217,6 +221,7 @@ export async function runWorker(cfg: WorkerConfig): Promise<void> {
           .send({ type: 'stats', rank, stats: { mb: t.mb, stage: topo.stage, plan_version: version, time_ms: time, forward_ms: t.forwardMs, backward_ms: t.backwardMs, recv_wait_ms: t.recvWaitMs, send_wait_ms: t.sendWaitMs, optimizer_ms: t.optimizerMs, rows: t.rows, ...(t.loss !== undefined ? { loss: t.loss } : {}), ...(host ? { host } : {}) } }, 10_000)
           .catch((e: unknown) => cfg.say(`rank ${rank}: stats not delivered: ${(e as Error).message}`));
         if (t.mb % 50 === 0) void log?.flush().catch(() => undefined);
+        snapshots?.after(t.mb, live.params, { stage: topo.stage, planVersion: version, timeMs: time });
       };
       executor = new StageExecutor({ topology: topo, state: live, plane, dataset, sampler, recvTimeoutMs: cfg.recvTimeoutMs, onMicrobatch, slowdown });
       const range = stageRanges(plan)[topo.stage];
@@ -235,6 +240,7 @@ export async function runWorker(cfg: WorkerConfig): Promise<void> {
       if (cfg.mode === 'dynpipe-re') {
         await race(restartCutover(ctx, live, change));
         cfg.say(`rank ${rank}: checkpointed at microbatch ${change.cutAt}; exiting for the restart under plan version ${change.planVersion}`);
+        await snapshots?.flush();
         return;
       }
       const moved = await race(liveCutover(ctx, live, plan, change));
@@ -252,6 +258,7 @@ export async function runWorker(cfg: WorkerConfig): Promise<void> {
     }
     await log?.close();
     log = undefined;
+    await snapshots?.flush();
     if (cfg.saveWeightsDir) {
       const stage = stageTopology(plan, rank).stage;
       await mkdir(cfg.saveWeightsDir, { recursive: true });

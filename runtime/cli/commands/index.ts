@@ -18,6 +18,7 @@ const modules: Array<{ register(program: Command): void }> = [
   await import('./repartition.js'),
   await import('./simulate.js'),
   await import('./demo.js'),
+  await import('./experiment.js'),
 ];
 
 export function registerAll(program: Command): void {

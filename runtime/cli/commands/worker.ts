@@ -53,10 +53,18 @@ interface WorkerFlags {
   progress?: boolean;
   hostStatsEvery?: number;
   netDelay?: string;
+  snapshotEvery?: number;
+  snapshotDir?: string;
 }
 
 function requiredFlag(flag: string): DynpipeError {
   return new DynpipeError('E_USAGE', `${flag} is required (only --print-env runs without it)`);
+}
+
+/** --snapshot-every and --snapshot-dir come together or not at all. */
+function snapshotsFrom(f: WorkerFlags): { dir: string; every: number } | undefined {
+  if ((f.snapshotEvery === undefined) !== (f.snapshotDir === undefined)) throw new DynpipeError('E_USAGE', '--snapshot-every and --snapshot-dir go together');
+  return f.snapshotEvery === undefined || f.snapshotDir === undefined ? undefined : { dir: f.snapshotDir, every: f.snapshotEvery };
 }
 
 async function run(f: WorkerFlags): Promise<void> {
@@ -115,6 +123,7 @@ async function run(f: WorkerFlags): Promise<void> {
       dumpDir: f.dumpDir,
       hostStatsEvery: f.hostStatsEvery,
       netDelay: f.netDelay === undefined ? undefined : parseNetDelaySpans(f.netDelay),
+      snapshots: snapshotsFrom(f),
       ...workerHooks(process.env, detected.rank.value),
       say: (line) => process.stderr.write(line + '\n'),
     },
@@ -157,6 +166,8 @@ export function register(program: Command): void {
     .option('--migration-timeout-ms <ms>', 'deadline of every step of a plan change', intOption(1), 60_000)
     .option('--dump-dir <dir>', 'diagnostics: after each plan change write this rank\'s state to <dir>/post-v<version>/')
     .option('--net-delay <spans>', "delay this rank's sends like net interference during job-clock spans: '<fromMs>-<toMs>:<intensity>,...' (empty toMs: to the end)")
+    .option('--snapshot-every <k>', 'write this rank\'s weights every k microbatches (for accuracy over time, measured after the run)', intOption(1))
+    .option('--snapshot-dir <dir>', 'where --snapshot-every writes: <dir>/mb-<m>/rank-<r>.weights')
     .option('--host-stats-every <m>', 'sample host counters every m microbatches and report them (for the slowdown predictor)', intOption(1))
     .option('--progress', 'on the rank that runs the coordinator, show a progress bar even when stderr is not a terminal')
     .action((f: WorkerFlags) => run(f));
