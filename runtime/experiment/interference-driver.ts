@@ -41,7 +41,7 @@ export type InterferenceSchedule =
   | { kind: 'none' }
   | { kind: 'progress'; phases: readonly ProgressPhase[] }
   | { kind: 'trace'; events: readonly ScheduleEvent[] }
-  | { kind: 'emulated'; burst: EmulatedBurst };
+  | { kind: 'emulated'; bursts: readonly EmulatedBurst[] };
 
 export type PhaseState = 'before' | 'on' | 'after';
 
@@ -65,7 +65,7 @@ export class InterferenceDriver {
   /** Whether some generator runs now (for the progress bar). */
   get active(): boolean {
     const s = this.schedule;
-    if (s.kind === 'emulated') return this.completed >= s.burst.fromMicrobatch && this.completed < s.burst.toMicrobatch;
+    if (s.kind === 'emulated') return s.bursts.some((b) => this.completed >= b.fromMicrobatch && this.completed < b.toMicrobatch);
     return this.replays.size > this.stopped.size;
   }
 

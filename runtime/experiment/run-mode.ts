@@ -82,9 +82,9 @@ export const DECISIONS_FILE = 'decisions.csv';
 /** Deadlines generous enough for a loaded 2-core machine (four ranks start tfjs at once). */
 const TIMEOUTS = { rendezvousMs: 180_000, heartbeatMs: 30_000, recvMs: 120_000, migrationMs: 120_000 };
 
-/** DYNPIPE_BENCH_SLOW for an emulated burst: '<rank>:<factor>:<from>mb-<to>mb' per rank. */
-export function slowSpans(b: EmulatedBurst): string {
-  return b.ranks.map((r) => `${r}:${b.factor}:${b.fromMicrobatch}mb-${b.toMicrobatch}mb`).join(',');
+/** DYNPIPE_BENCH_SLOW for emulated bursts: '<rank>:<factor>:<from>mb-<to>mb' per rank and burst. */
+export function slowSpans(bursts: readonly EmulatedBurst[]): string {
+  return bursts.flatMap((b) => b.ranks.map((r) => `${r}:${b.factor}:${b.fromMicrobatch}mb-${b.toMicrobatch}mb`)).join(',');
 }
 
 export async function runMode(o: ModeRun): Promise<ModeResult> {
@@ -114,7 +114,7 @@ export async function runMode(o: ModeRun): Promise<ModeResult> {
     heartbeatTimeoutMs: TIMEOUTS.heartbeatMs,
     killGraceMs: 2000,
     cpuSets: w.pinning?.cpuSets,
-    workerEnv: o.interference.kind === 'emulated' ? { [BENCH_SLOW_ENV]: slowSpans(o.interference.burst) } : undefined,
+    workerEnv: o.interference.kind === 'emulated' ? { [BENCH_SLOW_ENV]: slowSpans(o.interference.bursts) } : undefined,
     mode: o.mode,
     changes: {
       policy,
@@ -135,6 +135,9 @@ export async function runMode(o: ModeRun): Promise<ModeResult> {
     applied = await interference.stop();
   });
   if (applied.length > 0) await appendInterferenceRows(o.dir, applied, worldSize(w.plan), w.pinning?.cores);
-  if (o.interference.kind === 'emulated') await appendRankLogRows(o.dir, emulatedRows(o.interference.burst, await readRankLogs(o.dir)));
+  if (o.interference.kind === 'emulated') {
+    const logged = await readRankLogs(o.dir);
+    await appendRankLogRows(o.dir, o.interference.bursts.flatMap((b) => emulatedRows(b, logged)));
+  }
   return { dir: o.dir, rows: await readRankLogs(o.dir), run, applied };
 }

@@ -25,7 +25,7 @@ import { straightPlan, type Plan } from '../plan/plan.js';
 import type { PolicyFlags } from '../cli/repartition-setup.js';
 import type { Mode } from '../worker/worker.js';
 import { parseCpuMap } from '../launch/cpu-map.js';
-import type { InterferenceSchedule } from './interference-driver.js';
+import type { EmulatedBurst, InterferenceSchedule } from './interference-driver.js';
 import type { Workload } from './run-mode.js';
 
 export const EXPERIMENT_NAMES = ['ttacc', 'throughput', 'interference-trace', 'light-heavy'] as const;
@@ -68,6 +68,13 @@ export interface ScenarioEnv {
   backend: string;
   /** Whether ranks can be pinned (taskset exists); unpinned ranks get no interference rows. */
   canPin: boolean;
+  /**
+   * real: the trace's busy processes pinned beside the ranks; emulated: the same phases as
+   * fractions of the run's microbatches, as compute slowdowns of those ranks (heavy 2x, light 1.5x;
+   * interference-driver.ts), for machines whose other load the kernel would move onto the
+   * untouched ranks. Default real.
+   */
+  interference?: 'real' | 'emulated';
 }
 
 interface Shape {
@@ -78,6 +85,9 @@ interface Shape {
   light: InterfererSpec[];
   /** Heavy interference on the other half of the ranks (interference-trace). */
   heavyElsewhere: InterfererSpec[];
+  /** The ranks `heavy` and `light` hit, and those `heavyElsewhere` hits (for emulated interference). */
+  hit: number[];
+  elsewhere: number[];
 }
 
 const cpu = (intensity: number, cores: number[]): InterfererSpec => ({ kind: 'cpu', intensity, cores });
@@ -85,15 +95,15 @@ const cpu = (intensity: number, cores: number[]): InterfererSpec => ({ kind: 'cp
 const SHAPES: Record<Scale, Shape> = {
   tiny: {
     ranks: 2, cpuMap: '0,0', model: { name: 'mlp', args: { hidden: 64, layers: 3 } },
-    heavy: [cpu(1, [0])], light: [cpu(0.5, [0])], heavyElsewhere: [cpu(1, [0])],
+    heavy: [cpu(1, [0])], light: [cpu(0.5, [0])], heavyElsewhere: [cpu(1, [0])], hit: [0], elsewhere: [1],
   },
   small: {
     ranks: 4, cpuMap: '0,0,1,1', model: { name: 'mlp', args: { hidden: 512, layers: 7 } },
-    heavy: [cpu(1, [0]), cpu(1, [0])], light: [cpu(0.5, [0])], heavyElsewhere: [cpu(1, [1]), cpu(1, [1])],
+    heavy: [cpu(1, [0]), cpu(1, [0])], light: [cpu(0.5, [0])], heavyElsewhere: [cpu(1, [1]), cpu(1, [1])], hit: [0, 1], elsewhere: [2, 3],
   },
   full: {
     ranks: 8, cpuMap: '0,1,2,3,4,5,6,7', model: { name: 'mlp', args: { hidden: 512, layers: 15 } },
-    heavy: [cpu(1, [0, 1])], light: [cpu(0.5, [0, 1])], heavyElsewhere: [cpu(1, [6, 7])],
+    heavy: [cpu(1, [0, 1])], light: [cpu(0.5, [0, 1])], heavyElsewhere: [cpu(1, [6, 7])], hit: [0, 1], elsewhere: [6, 7],
   },
 };
 
@@ -153,6 +163,11 @@ export function describeTrace(events: readonly ScheduleEvent[]): string {
   return `seconds from the first completed microbatch: ${[...groups].map(([k, n]) => (n > 1 ? `${k} x${n}` : k)).join('; ')}`;
 }
 
+/** "emulated: ranks 0,1 2x for microbatches [40, 400); ..." */
+export function describeBursts(bursts: readonly EmulatedBurst[]): string {
+  return `emulated (compute stretched by a sleep): ${bursts.map((b) => `ranks ${b.ranks.join(',')} ${b.factor}x for microbatches [${b.fromMicrobatch}, ${b.toMicrobatch})`).join('; ')}`;
+}
+
 export function scenario(name: ExperimentName, scale: Scale, env: ScenarioEnv): Scenario {
   const shape = SHAPES[scale];
   const microbatches = LENGTH[name][scale];
@@ -180,6 +195,15 @@ export function scenario(name: ExperimentName, scale: Scale, env: ScenarioEnv): 
     'interference-trace': ['iteration-time', 'plan-changes', 'busy-fraction'],
     'light-heavy': ['interference-levels', 'iteration-time'],
   };
+  const emulated = env.interference === 'emulated';
+  const at = (fraction: number): number => Math.round(fraction * microbatches);
+  const burst = (ranks: number[], factor: number, from: number, to: number): EmulatedBurst => ({ ranks, factor, fromMicrobatch: at(from), toMicrobatch: to >= 1 ? microbatches : at(to) });
+  const bursts: Record<ExperimentName, EmulatedBurst[]> = {
+    ttacc: [burst(shape.hit, 2, 0.1, 1)],
+    throughput: [burst(shape.hit, 2, 0.05, 1)],
+    'interference-trace': [burst(shape.hit, 2, 0.1, 0.3), burst(shape.elsewhere, 2, 0.4, 0.6), burst(shape.hit, 1.5, 0.7, 1)],
+    'light-heavy': [burst(shape.hit, 1.5, 0.1, 0.3), burst(shape.hit, 2, 0.4, 0.6)],
+  };
   const ttacc = name === 'ttacc';
   const modelText = models.map((m) => `${m.name}(${Object.entries(m.args).map(([k, v]) => `${k}=${v}`).join(',')})`).join(' and ');
   return {
@@ -189,9 +213,9 @@ export function scenario(name: ExperimentName, scale: Scale, env: ScenarioEnv): 
       `${modelText} on ${env.dataset}, ${shape.ranks} ranks [${runs[0].workload.plan.partition.join(', ')}]` +
       `${env.canPin ? ` pinned to cores ${shape.cpuMap}` : ' (unpinned: taskset missing)'}, ${microbatches} microbatches of 32, ` +
       `momentum SGD lr ${TRAINING.lr}, seed ${TRAINING.seed}, backend ${env.backend}`,
-    interferenceText: describeTrace(events[name]),
+    interferenceText: emulated ? describeBursts(bursts[name]) : describeTrace(events[name]),
     runs,
-    interference: { kind: 'trace', events: events[name] },
+    interference: emulated ? { kind: 'emulated', bursts: bursts[name] } : { kind: 'trace', events: events[name] },
     policy: policy(scale),
     targetAccuracy: ttacc ? { tiny: 0.1, small: 0.7, full: 0.65 }[scale] : null,
     snapshotEvery: ttacc ? (scale === 'tiny' ? 8 : 20) : undefined,

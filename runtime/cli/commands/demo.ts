@@ -103,7 +103,7 @@ export function demoSetup(asked: DemoFlags['burst'], cores: number, load1: numbe
 }
 
 function burstSchedule(setup: DemoSetup, from: number, to: number): InterferenceSchedule {
-  if (setup.burst === 'emulated') return { kind: 'emulated', burst: { ranks: [0, 1], factor: 2, fromMicrobatch: from, toMicrobatch: to } };
+  if (setup.burst === 'emulated') return { kind: 'emulated', bursts: [{ ranks: [0, 1], factor: 2, fromMicrobatch: from, toMicrobatch: to }] };
   // two busy processes per rank core when two ranks share it, one when each rank has its own
   const specs: InterfererSpec[] = setup.cpuMap === '0,1,2,3' ? [{ kind: 'cpu', intensity: 1, cores: [0, 1] }] : [0, 1].map(() => ({ kind: 'cpu', intensity: 1, cores: [0] }));
   return { kind: 'progress', phases: [{ fromMicrobatch: from, toMicrobatch: to, specs }] };

@@ -22,6 +22,7 @@ interface ExperimentFlags {
   backend: string;
   progress?: boolean;
   verbose?: boolean;
+  interference: 'real' | 'emulated';
 }
 
 const ABOUT: Record<ExperimentName, string> = {
@@ -63,7 +64,7 @@ async function run(name: string, f: ExperimentFlags): Promise<void> {
   }
   const canPin = findOnPath('taskset') !== null;
   if (!canPin) say('dynpipe experiment: taskset not found; ranks run unpinned and the interference rows cannot name the ranks hit');
-  const s = scenario(experiment, f.scale, { dataset, dataDir: f.dataDir, backend: f.backend, canPin });
+  const s = scenario(experiment, f.scale, { dataset, dataDir: f.dataDir, backend: f.backend, canPin, interference: f.interference });
   const out = f.out ?? `dynpipe-experiment-${experiment}-${f.scale}`;
   say(`dynpipe experiment ${experiment} (${f.scale}): ${s.workload}\n  interference: ${s.interferenceText}\n  ${s.runs.length} runs into ${out}/`);
   const totals = s.runs.map((r) => r.workload.microbatches);
@@ -97,6 +98,7 @@ export function register(program: Command): void {
     .option('--dataset <name>', 'training dataset (default: fashion-mnist if installed, else synthetic-image; ttacc requires real data unless given)')
     .option('--data-dir <dir>', 'directory of the dataset files')
     .addOption(new Option('--backend <name>', 'compute backend of every rank').choices(['wasm', 'cpu', 'webgpu', 'auto']).default('wasm'))
+    .addOption(new Option('--interference <kind>', 'real: busy processes pinned beside the ranks, on the trace (seconds); emulated: the same phases as slowdowns of those ranks (microbatch ranges), for a busy shared machine').choices(['real', 'emulated']).default('real'))
     .option('--progress', 'show the progress bar even when stderr is not a terminal')
     .option('--verbose', 'stream every worker line')
     .addHelpText('after', helpText())
