@@ -118,7 +118,12 @@ const LENGTH: Record<ExperimentName, Record<Scale, number>> = {
 /** Seconds (from the first completed microbatch) of each experiment's trace phases, per scale. */
 const PHASE_S: Record<Scale, number> = { tiny: 1, small: 10, full: 5 };
 
-const TRAINING = { optimizer: 'momentum' as const, lr: 0.01, momentum: 0.9, weight_decay: 0, seed: 0 };
+/**
+ * Plain SGD: measured on the dev box (pipedream, 4 stages, 300 microbatches of Fashion-MNIST, 2000
+ * test samples), momentum 0.9 at lr 0.01 swung between 10 % and 54 % under 1F1B's weight staleness
+ * (the same model reached 73 % as one stage); SGD at lr 0.05 climbed steadily to 66 %.
+ */
+const TRAINING = { optimizer: 'sgd' as const, lr: 0.05, momentum: 0, weight_decay: 0, seed: 0 };
 
 /** Same for every mode: 10-microbatch windows, two confirming windows, 10 % noise margin. */
 function policy(scale: Scale): Omit<PolicyFlags, 'mode'> {
@@ -212,12 +217,12 @@ export function scenario(name: ExperimentName, scale: Scale, env: ScenarioEnv): 
     workload:
       `${modelText} on ${env.dataset}, ${shape.ranks} ranks [${runs[0].workload.plan.partition.join(', ')}]` +
       `${env.canPin ? ` pinned to cores ${shape.cpuMap}` : ' (unpinned: taskset missing)'}, ${microbatches} microbatches of 32, ` +
-      `momentum SGD lr ${TRAINING.lr}, seed ${TRAINING.seed}, backend ${env.backend}`,
+      `SGD lr ${TRAINING.lr}, seed ${TRAINING.seed}, backend ${env.backend}`,
     interferenceText: emulated ? describeBursts(bursts[name]) : describeTrace(events[name]),
     runs,
     interference: emulated ? { kind: 'emulated', bursts: bursts[name] } : { kind: 'trace', events: events[name] },
     policy: policy(scale),
-    targetAccuracy: ttacc ? { tiny: 0.1, small: 0.7, full: 0.65 }[scale] : null,
+    targetAccuracy: ttacc ? { tiny: 0.1, small: 0.6, full: 0.6 }[scale] : null,
     snapshotEvery: ttacc ? (scale === 'tiny' ? 8 : 20) : undefined,
     testSamples: ttacc ? (scale === 'tiny' ? 200 : scale === 'small' ? 2000 : 10000) : undefined,
     figures: figures[name],

@@ -1,11 +1,14 @@
 /**
  * `dynpipe demo --scale small`: the whole demo as a user runs it. It must exit 0, draw a valid PNG,
- * log exactly one interference window, migrate at least once, and print numbers that the rank logs
- * imply (recomputed here from the rows, not by the demo's own report code).
+ * log the burst on ranks 0 and 1, never migrate before the burst started (the defect of the first
+ * demo: its controller sometimes moved on noise), have the controller deciding during the burst,
+ * and print numbers that the rank logs imply (recomputed here from the rows, not by the demo's own
+ * report code).
  */
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { parse } from 'csv-parse/sync';
 import { readRankLogs } from '../../runtime/log/rank-log-files.js';
 import { isInterference, isRepartition, isStep, lastStageCompletions, repartitions } from '../../runtime/log/metrics.js';
 import type { RankLogRow } from '../../runtime/log/rank-log.js';
@@ -51,21 +54,40 @@ describe('dynpipe demo --scale small', function () {
     assert.match(readFileSync(join(out.dir, 'iteration-time.svg'), 'utf8'), /<svg/);
   });
 
-  it('logs one interference window, on the ranks pinned to the loaded core', () => {
+  it('logs a heavy burst on ranks 0 and 1 that starts after the first microbatches', () => {
     const windows = rows.filter(isInterference);
-    assert.deepEqual(new Set(windows.map((w) => `${w.time_ms}/${w.duration_ms}/${w.level}`)).size, 1);
-    assert.deepEqual(windows.map((w) => w.rank).sort(), [0, 1]);
-    assert.equal(windows[0].level, 'heavy');
+    assert.deepEqual([...new Set(windows.map((w) => w.rank))].sort(), [0, 1]);
+    assert.ok(windows.every((w) => w.level === 'heavy'));
+    const firstDone = lastStageCompletions(rows)[0];
+    assert.ok(Math.min(...windows.map((w) => w.time_ms)) > firstDone, 'the burst starts part-way');
   });
 
-  it('migrates at least once', () => {
-    assert.ok(rows.filter(isRepartition).length >= 1, 'no repartition row in the logs');
+  it('never migrates before the burst starts, and says when each happened', () => {
+    const start = Math.min(...rows.filter(isInterference).map((w) => w.time_ms));
+    const moves = repartitions(rows);
+    for (const m of moves) assert.ok(m.time_ms > start, `repartition to v${m.plan_version} at ${m.time_ms} ms, before the burst at ${start} ms`);
+    const burst = /^burst: interference on ranks 0, 1 from ([\d.]+) s to ([\d.]+) s$/m.exec(stdout);
+    assert.ok(burst, `no burst line in:\n${stdout}`);
+    assert.equal(burst[1], (start / 1000).toFixed(1));
+    if (moves.length > 0) assert.equal(printed(stdout, 'first migration'), Number(((moves[0].time_ms - start) / 1000).toFixed(1)));
+    else assert.doesNotMatch(stdout, /^first migration/m);
+  });
+
+  it('the controller decided in every window of the burst it saw, and logged why', () => {
+    const windows = rows.filter(isInterference);
+    const start = Math.min(...windows.map((w) => w.time_ms));
+    const end = Math.max(...windows.map((w) => w.time_ms + w.duration_ms));
+    const decisions = parse(readFileSync(join(out.dir, 'logs', 'decisions.csv'), 'utf8'), { columns: true }) as Array<Record<string, string>>;
+    const during = decisions.filter((d) => Number(d.time_ms) > start && Number(d.time_ms) <= end);
+    assert.ok(during.length >= 2, `${during.length} decisions during the burst`);
+    assert.ok(during.every((d) => d.reason.length > 0 && (d.action === 'none' || d.action === 'repartition')));
+    assert.equal(decisions.filter((d) => d.action === 'repartition').length, rows.filter(isRepartition).reduce((s, r) => s.add(r.plan_version), new Set<number>()).size);
   });
 
   it('prints throughput, pauses and final loss that the logs imply', () => {
-    const w = rows.filter(isInterference)[0];
-    const start = w.time_ms;
-    const end = w.time_ms + w.duration_ms;
+    const windows = rows.filter(isInterference);
+    const start = Math.min(...windows.map((w) => w.time_ms));
+    const end = Math.max(...windows.map((w) => w.time_ms + w.duration_ms));
     const done = lastStageCompletions(rows);
     const fmt = (x: number | null): string | null => (x === null ? null : x.toFixed(1));
     assert.equal(fmt(printed(stdout, 'throughput before')), rate(done.filter((t) => t <= start)));
