@@ -109,14 +109,14 @@ const SHAPES: Record<Scale, Shape> = {
 
 /** Microbatches per run, per experiment and scale. */
 const LENGTH: Record<ExperimentName, Record<Scale, number>> = {
-  ttacc: { tiny: 16, small: 400, full: 800 },
-  throughput: { tiny: 16, small: 160, full: 400 },
-  'interference-trace': { tiny: 16, small: 300, full: 600 },
-  'light-heavy': { tiny: 16, small: 300, full: 600 },
+  ttacc: { tiny: 16, small: 400, full: 600 },
+  throughput: { tiny: 16, small: 160, full: 200 },
+  'interference-trace': { tiny: 16, small: 300, full: 400 },
+  'light-heavy': { tiny: 16, small: 300, full: 400 },
 };
 
 /** Seconds (from the first completed microbatch) of each experiment's trace phases, per scale. */
-const PHASE_S: Record<Scale, number> = { tiny: 1, small: 10, full: 5 };
+const PHASE_S: Record<Scale, number> = { tiny: 1, small: 10, full: 3 };
 
 /**
  * Plain SGD: measured on the dev box (pipedream, 4 stages, 300 microbatches of Fashion-MNIST, 2000
@@ -223,8 +223,8 @@ export function scenario(name: ExperimentName, scale: Scale, env: ScenarioEnv): 
     interference: emulated ? { kind: 'emulated', bursts: bursts[name] } : { kind: 'trace', events: events[name] },
     policy: policy(scale),
     targetAccuracy: ttacc ? { tiny: 0.1, small: 0.6, full: 0.6 }[scale] : null,
-    snapshotEvery: ttacc ? (scale === 'tiny' ? 8 : 20) : undefined,
-    testSamples: ttacc ? (scale === 'tiny' ? 200 : scale === 'small' ? 2000 : 10000) : undefined,
+    snapshotEvery: ttacc ? { tiny: 8, small: 20, full: 100 }[scale] : undefined,
+    testSamples: ttacc ? { tiny: 200, small: 2000, full: 2000 }[scale] : undefined,
     figures: figures[name],
   };
 }

@@ -145,7 +145,7 @@ async function run(f: DemoFlags): Promise<void> {
 export function register(program: Command): void {
   program
     .command('demo')
-    .description('4-rank pipeline on this machine with a cpu interference burst part-way; dynpipe migrates; prints a summary and draws iteration-time.png')
+    .description('4-rank pipeline on this machine with an interference burst on ranks 0 and 1 part-way; dynpipe migrates; prints a summary and draws iteration-time.png')
     .option('--out <dir>', 'where logs/ (rank CSVs, summary.json, decisions.csv) and iteration-time.png/.svg go', 'dynpipe-demo')
     .addOption(new Option('--scale <scale>', `small: ${DEMO_SCALES.small.microbatches} microbatches (CI); full: ${DEMO_SCALES.full.microbatches}`).choices(['small', 'full']).default('full'))
     .addOption(new Option('--mode <mode>', 'dynpipe: live migration; pipedream: the static plan, for comparison').choices(['dynpipe', 'pipedream']).default('dynpipe'))

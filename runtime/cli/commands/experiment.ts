@@ -64,6 +64,9 @@ async function run(name: string, f: ExperimentFlags): Promise<void> {
   }
   const canPin = findOnPath('taskset') !== null;
   if (!canPin) say('dynpipe experiment: taskset not found; ranks run unpinned and the interference rows cannot name the ranks hit');
+  if (f.interference === 'real' && loadavg()[0] >= Math.max(1, availableParallelism() / 2)) {
+    say(`dynpipe experiment: load average ${loadavg()[0].toFixed(1)} on ${availableParallelism()} cores; the kernel may move that other work off the interfered cores onto the other ranks (--interference emulated avoids it)`);
+  }
   const s = scenario(experiment, f.scale, { dataset, dataDir: f.dataDir, backend: f.backend, canPin, interference: f.interference });
   const out = f.out ?? `dynpipe-experiment-${experiment}-${f.scale}`;
   say(`dynpipe experiment ${experiment} (${f.scale}): ${s.workload}\n  interference: ${s.interferenceText}\n  ${s.runs.length} runs into ${out}/`);
