@@ -6,7 +6,8 @@
 # bundle (bash ../shared/gpu-node/bundle.sh):
 #     bash bench/gpu-node-experiments.sh --prepare
 # writes .gpudata/ (~10 MB, git-ignored): the first 19200 Fashion-MNIST training images and the
-# 10000 test images (the node has no Debian dataset package), and fonts-dejavu-core for PNGs.
+# first 2000 test images (the node has no Debian dataset package; the carry limit is 64 MiB with
+# .gpunode's 46 MB), and fonts-dejavu-core for PNGs.
 # Then through the device tool, with carry [.gpunode, dist, .gpudata]:
 #     source .gpunode/setup.sh && bash bench/gpu-node-experiments.sh
 #
@@ -29,12 +30,12 @@ if [[ ${1:-} == --prepare ]]; then
   python3 - "$src" "$dst" 19200 <<'PY'
 import gzip, struct, sys
 src, dst, n = sys.argv[1], sys.argv[2], int(sys.argv[3])
-for name, head, size in [('train-images-idx3-ubyte', 16, 784), ('train-labels-idx1-ubyte', 8, 1)]:
+for name, head, size, keep in [('train-images-idx3-ubyte', 16, 784, n), ('train-labels-idx1-ubyte', 8, 1, n),
+                               ('t10k-images-idx3-ubyte', 16, 784, 2000), ('t10k-labels-idx1-ubyte', 8, 1, 2000)]:
     data = gzip.open(f'{src}/{name}.gz').read()
-    out = data[:4] + struct.pack('>I', n) + data[8:head] + data[head:head + n * size]
-    with gzip.open(f'{dst}/{name}.gz', 'wb') as f: f.write(out)
+    out = data[:4] + struct.pack('>I', keep) + data[8:head] + data[head:head + keep * size]
+    with gzip.open(f'{dst}/{name}.gz', 'wb', compresslevel=9) as f: f.write(out)
 PY
-  cp "$src"/t10k-images-idx3-ubyte.gz "$src"/t10k-labels-idx1-ubyte.gz "$dst"/
   (cd .gpudata && apt-get download -qq fonts-dejavu-core)
   du -sh .gpudata
   exit 0
@@ -43,14 +44,16 @@ fi
 out=${OUT:-/tmp/out}; mkdir -p "$out"
 res=$out/results.md; log=$out/log.txt
 [[ -d .gpudata/fashion-mnist ]] || { echo "no .gpudata/: run bash bench/gpu-node-experiments.sh --prepare here first, and carry .gpudata" | tee -a "$res"; exit 2; }
-for f in .gpudata/fonts-dejavu-core*.deb; do [[ -f $f ]] && dpkg -x "$f" /; done
+# PNGs need DejaVu Sans; unpack the carried package only where it is missing
+[[ -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ]] || for f in .gpudata/fonts-dejavu-core*.deb; do [[ -f $f ]] && dpkg -x "$f" /; done
+scale=${SCALE:-full}   # SCALE=tiny: a local smoke test of this script's plumbing
 { echo "# GPU-node experiments, $(date -u +%FT%TZ)"; nvidia-smi -L; echo "cores: $(nproc)"; lscpu | grep 'Model name'; node --version; command -v taskset; } >>"$res" 2>&1
 
 experiment() { # experiment LIMIT_S NAME
   local limit=$1 name=$2 dir=$out/$2
   local t0=$SECONDS
-  { echo; echo "## $name"; echo '```'; echo "\$ dynpipe experiment $name --scale full --data-dir .gpudata/fashion-mnist --out $name"; } >>"$res"
-  timeout "$limit" node dist/runtime/cli/dynpipe.js experiment "$name" --scale full --data-dir .gpudata/fashion-mnist --out "$dir" >>"$res" 2>>"$log"
+  { echo; echo "## $name"; echo '```'; echo "\$ dynpipe experiment $name --scale $scale --data-dir .gpudata/fashion-mnist --out $name"; } >>"$res"
+  timeout "$limit" node dist/runtime/cli/dynpipe.js experiment "$name" --scale "$scale" --data-dir .gpudata/fashion-mnist --out "$dir" >>"$res" 2>>"$log"
   local rc=$?
   echo '```' >>"$res"; echo "(exit $rc, $((SECONDS - t0)) s)" >>"$res"
   [[ -d $dir ]] && tar czf "$out/$name.tar.gz" -C "$out" "$name" && rm -rf "$dir"

@@ -8,7 +8,7 @@
 import { z } from 'zod';
 import { DynpipeError } from '../errors.js';
 import { parseJsonWith, printJson, validateWith } from '../json-format.js';
-import { isEval } from '../log/metrics.js';
+import { interferenceWindows, isEval, lastStageCompletions } from '../log/metrics.js';
 import type { RankLogRow } from '../log/rank-log.js';
 import { summarizeRun } from '../log/summarize.js';
 
@@ -29,6 +29,12 @@ export const ExperimentRunSchema = z.strictObject({
   time_to_target_ms: ms().nullable(),
   /** Accuracy of the run's last eval row; null without eval rows. */
   final_accuracy: z.number().min(0).max(1).nullable(),
+  /** Last-stage throughput before the first interference window starts; null with fewer than two completions there. */
+  throughput_quiet: z.number().nonnegative().nullable(),
+  /** Last-stage throughput from the first window's start to the last window's end; null likewise. */
+  throughput_interfered: z.number().nonnegative().nullable(),
+  /** throughput_interfered / throughput_quiet: what the run kept under interference, whatever the machine's speed that minute. */
+  retained: ratio(),
   repartitions: z.int().nonnegative(),
   /** Start of the run's first repartition; null without one. */
   first_repartition_ms: ms().nullable(),
@@ -36,6 +42,8 @@ export const ExperimentRunSchema = z.strictObject({
   time_to_target_speedup: ratio(),
   /** This run's throughput / pipedream's, same model; null when either is unknown. */
   throughput_speedup: ratio(),
+  /** The machine's 1-minute load average when the run started and ended (as given by the driver, not from the logs). */
+  load_average: z.strictObject({ start: z.number().nonnegative(), end: z.number().nonnegative() }).nullable(),
 });
 
 export const ExperimentSummarySchema = z.strictObject({
@@ -71,6 +79,22 @@ export interface LoggedRun {
   model: string;
   microbatchSize: number;
   rows: readonly RankLogRow[];
+  loadAverage?: { start: number; end: number };
+}
+
+/** (n - 1) * microbatchSize / seconds from first to last of `times` (ascending); null below two. */
+function rate(times: readonly number[], microbatchSize: number): number | null {
+  return times.length < 2 || times[times.length - 1] <= times[0] ? null : ((times.length - 1) * microbatchSize) / ((times[times.length - 1] - times[0]) / 1000);
+}
+
+/** Throughput before the first interference window, and from its start to the last window's end. */
+export function interferenceThroughputs(rows: readonly RankLogRow[], microbatchSize: number): { quiet: number | null; interfered: number | null } {
+  const windows = interferenceWindows(rows);
+  const done = lastStageCompletions(rows);
+  if (windows.length === 0) return { quiet: rate(done, microbatchSize), interfered: null };
+  const start = Math.min(...windows.map((w) => w.start_ms));
+  const end = Math.max(...windows.map((w) => w.end_ms));
+  return { quiet: rate(done.filter((t) => t <= start), microbatchSize), interfered: rate(done.filter((t) => t > start && t <= end), microbatchSize) };
 }
 
 const speedup = (num: number | null | undefined, den: number | null | undefined): number | null =>
@@ -80,6 +104,7 @@ const speedup = (num: number | null | undefined, den: number | null | undefined)
 export function summarizeExperiment(d: ExperimentDescription, runs: readonly LoggedRun[]): ExperimentSummary {
   const base = runs.map((r) => {
     const s = summarizeRun(r.rows, { mode: r.mode, model: r.model, microbatchSize: r.microbatchSize, targetAccuracy: d.targetAccuracy ?? undefined });
+    const phases = interferenceThroughputs(r.rows, r.microbatchSize);
     const evals = r.rows.filter(isEval).filter((e) => e.accuracy !== undefined).sort((a, b) => a.time_ms - b.time_ms);
     return {
       name: r.name,
@@ -89,6 +114,9 @@ export function summarizeExperiment(d: ExperimentDescription, runs: readonly Log
       throughput_samples_per_s: s.throughput_samples_per_s,
       time_to_target_ms: s.time_to_accuracy?.time_ms ?? null,
       final_accuracy: evals.length ? evals[evals.length - 1].accuracy! : null,
+      throughput_quiet: phases.quiet,
+      throughput_interfered: phases.interfered,
+      retained: speedup(phases.interfered, phases.quiet),
       repartitions: s.repartitions.length,
       first_repartition_ms: s.repartitions.length ? Math.min(...s.repartitions.map((p) => p.time_ms)) : null,
     };
@@ -99,6 +127,7 @@ export function summarizeExperiment(d: ExperimentDescription, runs: readonly Log
       ...r,
       time_to_target_speedup: speedup(ref?.time_to_target_ms, r.time_to_target_ms),
       throughput_speedup: speedup(r.throughput_samples_per_s, ref?.throughput_samples_per_s),
+      load_average: runs.find((x) => x.name === r.name)?.loadAverage ?? null,
     };
   });
   if (withRatios.length === 0) throw new DynpipeError('E_DATA', `experiment ${d.experiment}: no runs`);
@@ -131,9 +160,10 @@ export function printExperimentSummary(s: ExperimentSummary): string {
 export function formatExperimentTable(s: ExperimentSummary): string {
   const sec = (x: number | null): string => (x === null ? 'n/a' : (x / 1000).toFixed(1));
   const num = (x: number | null, digits: number): string => (x === null ? 'n/a' : x.toFixed(digits));
-  const header = ['run', 'samples/s', 'x pipedream', s.target_accuracy === null ? null : `s to ${(100 * s.target_accuracy).toFixed(0)}%`, s.target_accuracy === null ? null : 'x pipedream', 'final acc', 'changes', 'duration s'];
+  const header = ['run', 'samples/s', 'x pipedream', 'kept under interference', 'load', s.target_accuracy === null ? null : `s to ${(100 * s.target_accuracy).toFixed(0)}%`, s.target_accuracy === null ? null : 'x pipedream', 'final acc', 'changes', 'duration s'];
   const rows = s.runs.map((r) => [
-    r.name, num(r.throughput_samples_per_s, 1), num(r.throughput_speedup, 2),
+    r.name, num(r.throughput_samples_per_s, 1), num(r.throughput_speedup, 2), r.retained === null ? 'n/a' : `${(100 * r.retained).toFixed(0)}%`,
+    r.load_average === null ? 'n/a' : `${r.load_average.start.toFixed(1)}-${r.load_average.end.toFixed(1)}`,
     s.target_accuracy === null ? null : sec(r.time_to_target_ms), s.target_accuracy === null ? null : num(r.time_to_target_speedup, 2),
     r.final_accuracy === null ? 'n/a' : `${(100 * r.final_accuracy).toFixed(1)}%`, String(r.repartitions), sec(r.duration_ms),
   ]);

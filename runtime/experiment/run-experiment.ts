@@ -11,6 +11,7 @@
  * the logs do not).
  */
 import { rm, writeFile } from 'node:fs/promises';
+import { loadavg } from 'node:os';
 import { join, resolve } from 'node:path';
 import { DynpipeError } from '../errors.js';
 import { openDataset } from '../data/registry.js';
@@ -97,18 +98,20 @@ export async function runExperiment(o: ExperimentOptions): Promise<ExperimentRes
     o.say(`dynpipe experiment ${s.name}: run ${index + 1} of ${s.runs.length}: ${run.name}`);
     const progress = (train: RunProgress): void =>
       o.onProgress?.({ run: index, runs: s.runs.length, name: run.name, phase: 'train', done: train.completed, total: run.workload.microbatches, train });
+    const loadStart = loadavg()[0];
     try {
       await runMode({ dir, mode: run.mode, workload: run.workload, interference: s.interference, policy: { ...s.policy, mode: run.mode }, snapshotEvery: s.snapshotEvery, onProgress: progress, say: o.say });
     } catch (e) {
       throw new DynpipeError('E_PEER_FAILED', `experiment ${s.name}, run ${run.name}: ${(e as Error).message}`, { cause: e });
     }
+    const loadEnd = loadavg()[0];
     if (s.snapshotEvery) await measureAccuracy(s, run, dir, o, index);
     await rm(join(dir, SNAPSHOT_SUBDIR), { recursive: true, force: true });
     await rm(join(dir, CHECKPOINT_SUBDIR), { recursive: true, force: true });
     const rows = await readRankLogs(dir);
     const description = { mode: run.mode, model: run.modelLabel, microbatchSize: run.workload.plan.microbatch_size, targetAccuracy: s.targetAccuracy ?? undefined };
     await writeFile(join(dir, SUMMARY_FILE_NAME), printSummary(summarizeRun(rows, description)));
-    logged.push({ name: run.name, mode: run.mode, model: run.modelLabel, microbatchSize: description.microbatchSize, rows });
+    logged.push({ name: run.name, mode: run.mode, model: run.modelLabel, microbatchSize: description.microbatchSize, rows, loadAverage: { start: loadStart, end: loadEnd } });
   }
   const summary = summarizeExperiment(
     { experiment: s.name, scale: s.scale, command: o.command, machine: o.machine, workload: s.workload, interference: s.interferenceText, targetAccuracy: s.targetAccuracy },

@@ -64,7 +64,13 @@ describe('dynpipe experiment ttacc --scale tiny', function () {
         const t = completions(rows);
         const evals = rows.flatMap((r) => (r.row === 'eval' ? [r] : [])).sort((a, b) => a.time_ms - b.time_ms);
         const reached = evals.filter((e) => e.accuracy! >= 0.1);
+        const windows = rows.flatMap((r) => (r.row === 'interference' ? [r] : []));
+        const start = Math.min(...windows.map((w) => w.time_ms));
+        const end = Math.max(...windows.map((w) => w.time_ms + w.duration_ms));
+        const rate = (xs: number[]) => (xs.length < 2 ? null : ((xs.length - 1) * 32) / ((xs[xs.length - 1] - xs[0]) / 1000));
         return {
+          quiet: windows.length ? rate(t.filter((x) => x <= start)) : rate(t),
+          interfered: windows.length ? rate(t.filter((x) => x > start && x <= end)) : null,
           throughput: ((t.length - 1) * 32) / ((t[t.length - 1] - t[0]) / 1000),
           ttt: reached.length ? reached[0].time_ms : null,
           final: evals[evals.length - 1].accuracy!,
@@ -78,6 +84,9 @@ describe('dynpipe experiment ttacc --scale tiny', function () {
       assert.equal(r.time_to_target_ms, want.ttt, `${r.name} time to target`);
       assert.equal(r.final_accuracy, want.final, `${r.name} final accuracy`);
       assert.equal(r.repartitions, want.changes, `${r.name} repartitions`);
+      assert.equal(r.throughput_quiet, want.quiet, `${r.name} quiet throughput`);
+      assert.equal(r.throughput_interfered, want.interfered, `${r.name} interfered throughput`);
+      assert.ok(r.load_average !== null && r.load_average.start >= 0, `${r.name} load average`);
       assert.ok(Math.abs(r.throughput_speedup! - want.throughput / implied[0].throughput) < 1e-9);
       if (want.ttt !== null && implied[0].ttt !== null) assert.ok(Math.abs(r.time_to_target_speedup! - implied[0].ttt / want.ttt) < 1e-9);
     });

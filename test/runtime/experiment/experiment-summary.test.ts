@@ -28,7 +28,10 @@ describe('experiment summary', () => {
   // dynpipe: 11 completions 50 ms apart (640 samples/s), reaches 70 % at 300 ms, one repartition at 120 ms;
   // its last row is the eval at 500 ms (duration)
   const runs: LoggedRun[] = [
-    { name: 'pipedream', mode: 'pipedream', model: 'mlp', microbatchSize: 32, rows: [...steps(0, 100, 11), ...evals([[500, 0.5], [900, 0.72], [1000, 0.75]])] },
+    {
+      name: 'pipedream', mode: 'pipedream', model: 'mlp', microbatchSize: 32, loadAverage: { start: 1.5, end: 2 },
+      rows: [...steps(0, 100, 11), ...evals([[500, 0.5], [900, 0.72], [1000, 0.75]])],
+    },
     {
       name: 'dynpipe', mode: 'dynpipe', model: 'mlp', microbatchSize: 32,
       rows: [
@@ -51,6 +54,19 @@ describe('experiment summary', () => {
     assert.equal(pd.duration_ms, 1000);
   });
 
+  it('splits throughput at the interference: before its start, and from its start to its end', () => {
+    // interference (300, 800]: quiet completions 0..300 (4 over 300 ms), interfered 400..800 (5 over 400 ms)
+    const rows: RankLogRow[] = [...steps(0, 100, 11), { row: 'interference', time_ms: 300, rank: 0, stage: 0, plan_version: 0, duration_ms: 500, level: 'heavy' }];
+    const [r] = summarizeExperiment(description, [{ name: 'pipedream', mode: 'pipedream', model: 'mlp', microbatchSize: 32, rows }]).runs;
+    assert.equal(r.throughput_quiet, (3 * 32) / 0.3);
+    assert.equal(r.throughput_interfered, (4 * 32) / 0.4);
+    assert.equal(r.retained, 320 / ((3 * 32) / 0.3));
+    const [none] = summarizeExperiment(description, runs).runs;
+    assert.deepEqual([none.throughput_quiet, none.throughput_interfered, none.retained], [320, null, null]);
+    assert.deepEqual(none.load_average, { start: 1.5, end: 2 });
+    assert.equal(summarizeExperiment(description, runs).runs[1].load_average, null);
+  });
+
   it('has no ratio without a pipedream run of that model', () => {
     const s = summarizeExperiment({ ...description, targetAccuracy: null }, [{ ...runs[1], model: 'other' }]);
     assert.equal(s.runs[0].throughput_speedup, null);
@@ -67,7 +83,8 @@ describe('experiment summary', () => {
   it('prints a table with one line per run', () => {
     const lines = formatExperimentTable(summarizeExperiment(description, runs)).split('\n');
     assert.equal(lines.length, 4);
-    assert.match(lines[0], /^run\s+samples\/s\s+x pipedream\s+s to 70%\s+x pipedream\s+final acc\s+changes\s+duration s$/);
-    assert.match(lines[2], /^dynpipe\s+640\.0\s+2\.00\s+0\.3\s+3\.00\s+74\.0%\s+1\s+0\.5$/);
+    assert.match(lines[0], /^run\s+samples\/s\s+x pipedream\s+kept under interference\s+load\s+s to 70%\s+x pipedream\s+final acc\s+changes\s+duration s$/);
+    assert.match(lines[1], /^pipedream\s+320\.0\s+1\.00\s+n\/a\s+1\.5-2\.0\s+0\.9\s+1\.00\s+75\.0%\s+0\s+1\.0$/);
+    assert.match(lines[2], /^dynpipe\s+640\.0\s+2\.00\s+n\/a\s+n\/a\s+0\.3\s+3\.00\s+74\.0%\s+1\s+0\.5$/);
   });
 });
