@@ -26,7 +26,7 @@ interface ExperimentFlags {
 }
 
 const ABOUT: Record<ExperimentName, string> = {
-  ttacc: 'time to a target test accuracy on Fashion-MNIST under a heavy interferer on ranks 0-1 (DynPipe Fig 9)',
+  ttacc: 'time to a target test accuracy on Fashion-MNIST under a heavy interferer on the first ranks (DynPipe Fig 9)',
   throughput: 'throughput of two model widths x four modes under a heavy interferer (Fig 10, 11)',
   'interference-trace': 'iteration time through a trace: heavy on the first ranks, then on the last, then light (Fig 12)',
   'light-heavy': 'iteration time under light, then heavy interference (Fig 13)',
@@ -34,7 +34,7 @@ const ABOUT: Record<ExperimentName, string> = {
 
 const SCALE_TEXT: Record<Scale, string> = {
   tiny: 'smoke run, seconds per mode (tests): 2 ranks of mlp(hidden 64, 3 layers), 16 microbatches',
-  small: 'the 2-core dev box, minutes: 4 ranks of mlp(hidden 512, 7 layers), two per core',
+  small: 'the 2-core dev box, minutes: 2 ranks of mlp(hidden 512, 7 layers), one per core',
   full: 'the 16-core GPU node (its CPUs, wasm): 8 ranks of mlp(hidden 512, 15 layers), one core each',
 };
 

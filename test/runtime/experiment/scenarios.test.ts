@@ -33,10 +33,10 @@ describe('experiment scenarios', () => {
     }
   }
 
-  it('small runs four ranks two per core, full eight one per core', () => {
+  it('small runs two ranks one per core, full eight one per core', () => {
     const small = scenario('ttacc', 'small', env).runs[0].workload;
-    assert.deepEqual(small.pinning?.cpuSets, ['0', '0', '1', '1']);
-    assert.deepEqual(small.plan.partition, [2, 2, 2, 2]);
+    assert.deepEqual(small.pinning?.cpuSets, ['0', '1']);
+    assert.deepEqual(small.plan.partition, [4, 4]);
     const full = scenario('ttacc', 'full', env).runs[0].workload;
     assert.deepEqual(full.pinning?.cpuSets, ['0', '1', '2', '3', '4', '5', '6', '7']);
     assert.deepEqual(full.plan.partition, Array(8).fill(2));
@@ -45,7 +45,22 @@ describe('experiment scenarios', () => {
 
   it('describes a trace in one line, counting repeated events', () => {
     const s = scenario('light-heavy', 'small', env);
-    assert.equal(s.interferenceText, 'seconds from the first completed microbatch: [10 s, 30 s) cpu:0.5@0; [40 s, 60 s) cpu:1@0 x2');
+    assert.equal(s.interferenceText, 'seconds from the first completed microbatch: [10 s, 30 s) cpu:0.5@0; [40 s, 60 s) cpu:1@0');
+    const full = scenario('throughput', 'full', env);
+    assert.equal(full.interferenceText, 'seconds from the first completed microbatch: [1.5 s, end) cpu:1@0,1');
     assert.equal(describeTrace([]), 'seconds from the first completed microbatch: ');
+  });
+
+  it('emulated: the same phases as microbatch ranges on the same ranks, heavy 2x and light 1.5x', () => {
+    const s = scenario('interference-trace', 'small', { ...env, interference: 'emulated' });
+    assert.deepEqual(s.interference, {
+      kind: 'emulated',
+      bursts: [
+        { ranks: [0], factor: 2, fromMicrobatch: 30, toMicrobatch: 90 },
+        { ranks: [1], factor: 2, fromMicrobatch: 120, toMicrobatch: 180 },
+        { ranks: [0], factor: 1.5, fromMicrobatch: 210, toMicrobatch: 300 },
+      ],
+    });
+    assert.match(s.interferenceText, /^emulated \(compute stretched by a sleep\): ranks 0 2x for microbatches \[30, 90\); ranks 1 2x/);
   });
 });
