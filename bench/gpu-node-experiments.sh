@@ -5,20 +5,24 @@
 # Once, here (the dev box), from the repo root after `npm ci && npx tsc -p .` and the .gpunode
 # bundle (bash ../shared/gpu-node/bundle.sh):
 #     bash bench/gpu-node-experiments.sh --prepare
-# writes .gpudata/ (~10 MB, git-ignored): the first 19200 Fashion-MNIST training images and the
-# first 2000 test images (the node has no Debian dataset package; the carry limit is 64 MiB with
-# .gpunode's 46 MB), and fonts-dejavu-core for PNGs.
-# Then through the device tool, with carry [.gpunode, dist, .gpudata]:
+# writes .gpudata/ (~8 MB, git-ignored): the first 16000 Fashion-MNIST training images and the
+# first 2000 test images (the node has no Debian dataset package). The device tool's 64 MiB limit
+# (tracked files + carry, .gpunode alone is 47.5 MB) leaves no room for dist/test or fonts, so
+# carry [.gpunode, .gpudata, dist/runtime, dist/figures, dist/partitioner, dist/predictor,
+# dist/profile] and run:
 #     source .gpunode/setup.sh && bash bench/gpu-node-experiments.sh
+# Without DejaVu fonts there the figures come back as SVG; for PNGs, unpack a tarball here and run
+#     npx dynpipe figures all --logs figures/results/ttacc-full-gpunode/{pipedream,simple,dynpipe-re,dynpipe} --out figures/results/ttacc-full-gpunode
 #
 # What runs (the node's CPUs, wasm, real interference: busy processes pinned beside ranks 0 and 1,
 # or 6 and 7): 8 ranks of mlp(hidden 512, 15 hidden layers), one core each (0-7), four modes each:
-#   ttacc               600 microbatches, accuracy on 2000 test images every 100      <= 200 s
+#   ttacc               500 microbatches, accuracy on 2000 test images every 100      <= 200 s
 #   light-heavy         400 microbatches                                              <=  90 s
 #   interference-trace  400 microbatches                                              <=  90 s
 #   throughput          200 microbatches, mlp widths 512 and 1024                     <= 130 s
 # Writes $OUT/<experiment>.tar.gz (logs, summaries, experiment.json, figures), $OUT/results.md
-# (each experiment's table) and $OUT/log.txt (stderr). Unpack into figures/results/<experiment>-full-gpunode/.
+# (each experiment's table) and $OUT/log.txt (stderr). Unpack into figures/results/<experiment>-full-gpunode/
+# (commit experiment.json, the runs' summary.json/plan.json/decisions.csv and the figures).
 set -uo pipefail
 
 if [[ ${1:-} == --prepare ]]; then
@@ -27,7 +31,7 @@ if [[ ${1:-} == --prepare ]]; then
   dst=.gpudata/fashion-mnist
   rm -rf .gpudata && mkdir -p "$dst"
   # IDX: 16-byte image header (count at bytes 4-7), 8-byte label header; keep the first N training samples
-  python3 - "$src" "$dst" 19200 <<'PY'
+  python3 - "$src" "$dst" 16000 <<'PY'
 import gzip, struct, sys
 src, dst, n = sys.argv[1], sys.argv[2], int(sys.argv[3])
 for name, head, size, keep in [('train-images-idx3-ubyte', 16, 784, n), ('train-labels-idx1-ubyte', 8, 1, n),
@@ -36,7 +40,6 @@ for name, head, size, keep in [('train-images-idx3-ubyte', 16, 784, n), ('train-
     out = data[:4] + struct.pack('>I', keep) + data[8:head] + data[head:head + keep * size]
     with gzip.open(f'{dst}/{name}.gz', 'wb', compresslevel=9) as f: f.write(out)
 PY
-  (cd .gpudata && apt-get download -qq fonts-dejavu-core)
   du -sh .gpudata
   exit 0
 fi
@@ -44,8 +47,6 @@ fi
 out=${OUT:-/tmp/out}; mkdir -p "$out"
 res=$out/results.md; log=$out/log.txt
 [[ -d .gpudata/fashion-mnist ]] || { echo "no .gpudata/: run bash bench/gpu-node-experiments.sh --prepare here first, and carry .gpudata" | tee -a "$res"; exit 2; }
-# PNGs need DejaVu Sans; unpack the carried package only where it is missing
-[[ -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ]] || for f in .gpudata/fonts-dejavu-core*.deb; do [[ -f $f ]] && dpkg -x "$f" /; done
 scale=${SCALE:-full}   # SCALE=tiny: a local smoke test of this script's plumbing
 { echo "# GPU-node experiments, $(date -u +%FT%TZ)"; nvidia-smi -L; echo "cores: $(nproc)"; lscpu | grep 'Model name'; node --version; command -v taskset; } >>"$res" 2>&1
 

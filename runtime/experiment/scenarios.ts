@@ -112,7 +112,7 @@ const SHAPES: Record<Scale, Shape> = {
 
 /** Microbatches per run, per experiment and scale. */
 const LENGTH: Record<ExperimentName, Record<Scale, number>> = {
-  ttacc: { tiny: 16, small: 400, full: 600 },
+  ttacc: { tiny: 16, small: 400, full: 500 },
   throughput: { tiny: 16, small: 160, full: 200 },
   'interference-trace': { tiny: 16, small: 300, full: 400 },
   'light-heavy': { tiny: 16, small: 300, full: 400 },
