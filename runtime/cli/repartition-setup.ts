@@ -85,11 +85,17 @@ export function checkRepartitionFlags(f: PolicyFlags): void {
   if (f.changeAt.length > 0 && f.mode === 'pipedream') throw new DynpipeError('E_USAGE', '--change-at needs a mode that can change plans (--mode simple, dynpipe or dynpipe-re)');
 }
 
-/** The coordinator's plan-change settings (without kind and restart, which the caller knows). */
-export async function planChangesFrom(f: PolicyFlags, plan: Plan, planVersion: number, numMinibatches: number): Promise<Omit<PlanChanges, 'kind' | 'restart'>> {
+/**
+ * The coordinator's plan-change settings (without kind and restart, which the caller knows);
+ * `onDecision` also hears every decision (the dashboard shows them).
+ */
+export async function planChangesFrom(f: PolicyFlags, plan: Plan, planVersion: number, numMinibatches: number, onDecision?: (d: DecisionRecord) => void): Promise<Omit<PlanChanges, 'kind' | 'restart'>> {
   const decisionLog = f.decisionLog ? openDecisionLog(resolve(f.decisionLog)) : undefined;
   return {
-    policy: policyRunner(f.mode, f, plan, planVersion, numMinibatches, (d) => decisionLog?.(d)),
+    policy: policyRunner(f.mode, f, plan, planVersion, numMinibatches, (d) => {
+      decisionLog?.(d);
+      onDecision?.(d);
+    }),
     scripted: await scriptedChanges(f.changeAt, plan),
     checkpointDir: f.checkpointDir ? resolve(f.checkpointDir) : undefined,
     timeoutMs: f.migrationTimeoutMs,

@@ -53,6 +53,8 @@ export interface ChangeRecord {
   source: 'scripted' | 'admin' | 'policy';
   fromPartition: number[];
   toPartition: number[];
+  /** The plan moved to (its partition is `toPartition`). */
+  plan: Plan;
   cutAt: number;
   /** Stage 0 drained under the old plan -> every rank ready under the new one (coordinator's clock). */
   pauseMs: number;
@@ -165,7 +167,7 @@ export class Coordinator {
       plan = d.target;
       planVersion = d.planVersion;
       windowFirst = out.cutAt;
-      const record: ChangeRecord = { planVersion, source: source.source, fromPartition: from.partition, toPartition: plan.partition, cutAt: out.cutAt, pauseMs, timeMs: this.o.now() };
+      const record: ChangeRecord = { planVersion, source: source.source, fromPartition: from.partition, toPartition: plan.partition, plan, cutAt: out.cutAt, pauseMs, timeMs: this.o.now() };
       changes.push(record);
       this.o.changes!.policy?.planChanged(plan, planVersion, record.timeMs, pauseMs);
       this.o.changes!.onChange?.(record);

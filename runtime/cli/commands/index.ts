@@ -17,6 +17,7 @@ const modules: Array<{ register(program: Command): void }> = [
   await import('./schedule.js'),
   await import('./repartition.js'),
   await import('./simulate.js'),
+  await import('./dashboard.js'),
 ];
 
 export function registerAll(program: Command): void {

@@ -2,7 +2,8 @@
  * `dynpipe launch`: coordinator + every rank of a plan on this machine, one progress bar for the
  * whole pipeline, worker errors streamed with their rank, a summary at the end (and summary.json
  * in the log directory), and a non-zero exit if any rank fails. `--mode` picks how the plan may
- * change while training (pipedream: never).
+ * change while training (pipedream: never). `--dashboard` serves a live view of the job
+ * (runtime/dashboard/), fed in-process with what the coordinator hears.
  */
 import { join, resolve } from 'node:path';
 import { writeFile } from 'node:fs/promises';
@@ -21,6 +22,9 @@ import { writeText } from '../text-files.js';
 import { createProgress } from '../progress.js';
 import { type PolicyFlags, addRepartitionOptions, checkRepartitionFlags, planChangesFrom } from '../repartition-setup.js';
 import { defaultDatasetName } from '../default-dataset.js';
+import { LiveDashboard } from '../../dashboard/live.js';
+import { DEFAULT_LISTEN, parseListenAddress } from '../../dashboard/listen-address.js';
+import { BENCH_SLOW_ENV, parseSlowSpans } from '../../worker/bench-slowdown.js';
 
 const DEFAULT_PLAN = fileURLToPath(new URL('../../../../configs/default/plan.json', import.meta.url));
 
@@ -42,6 +46,8 @@ interface LaunchFlags extends PolicyFlags {
   resume?: string;
   dumpDir?: string;
   cpusPerRank?: number;
+  /** true: --dashboard without a value (loopback, a free port). */
+  dashboard?: string | true;
 }
 
 /** Rank r gets cores [r*k, (r+1)*k) (k = --cpus-per-rank), as taskset lists. */
@@ -73,7 +79,8 @@ async function run(f: LaunchFlags): Promise<void> {
   const say = (line: string) => {
     if (!f.quiet) process.stderr.write(line + '\n');
   };
-  const planChanges = await planChangesFrom(f, plan, version, f.numMinibatches);
+  const dashboard = f.dashboard === undefined ? undefined : await openDashboard(f.dashboard, plan, version, start, f);
+  const planChanges = await planChangesFrom(f, plan, version, f.numMinibatches, (d) => dashboard?.decision(d));
   process.stderr.write(`dynpipe launch: ${worldSize(plan)} ranks, ${numStages(plan)} stages [${plan.partition.join(', ')}] of ${plan.model.name}, microbatches [${start}, ${f.numMinibatches}) of ${plan.microbatch_size}, mode ${f.mode}\n`);
   const summary = await launchLocal({
     planPath,
@@ -90,11 +97,13 @@ async function run(f: LaunchFlags): Promise<void> {
     changes: {
       ...planChanges,
       onChange: (c) => {
+        dashboard?.change(c);
         version = c.planVersion;
         say(`dynpipe launch: plan version ${c.planVersion} [${c.toPartition.join(', ')}] from microbatch ${c.cutAt} (${c.source}), pause ${c.pauseMs.toFixed(1)} ms`);
       },
     },
-    onStats: (_rank, s) => {
+    onStats: (rank, s) => {
+      dashboard?.stats(rank, s);
       if (typeof s.loss !== 'number') return;
       completed = Math.max(completed, s.mb + 1);
       lastLoss = s.loss;
@@ -102,7 +111,19 @@ async function run(f: LaunchFlags): Promise<void> {
     },
     onListening: (endpoint) => process.stderr.write(`dynpipe launch: coordinator at ${endpoint}\n`),
     say,
-  }).finally(() => bar.stop());
+  })
+    .then((s) => {
+      dashboard?.end(true, `trained ${s.microbatches} microbatches in ${s.seconds.toFixed(1)} s: ${s.samplesPerS.toFixed(1)} samples/s`);
+      return s;
+    })
+    .catch((e: unknown) => {
+      dashboard?.end(false, (e as Error).message);
+      throw e;
+    })
+    .finally(async () => {
+      bar.stop();
+      await dashboard?.close();
+    });
   if (f.logDir) {
     const dir = resolve(f.logDir);
     const rows = await readRankLogs(dir);
@@ -115,6 +136,22 @@ async function run(f: LaunchFlags): Promise<void> {
       `${summary.finalLoss !== undefined ? `, final loss ${summary.finalLoss.toFixed(4)}` : ''}\nbusy: ${busy}\n` +
       (summary.changes.length > 0 ? `plan changes: ${changes}\n` : ''),
   );
+}
+
+/** Starts the live dashboard (a failure says one line and the job runs without it) and prints its URL. */
+async function openDashboard(at: string | true, plan: Plan, planVersion: number, start: number, f: LaunchFlags): Promise<LiveDashboard | undefined> {
+  const listen = at === true ? DEFAULT_LISTEN : parseListenAddress(at, '--dashboard');
+  const slow = process.env[BENCH_SLOW_ENV];
+  const d = await LiveDashboard.start({
+    listen,
+    run: { name: `${plan.model.name} ${f.mode}`, model: plan.model.name, mode: f.mode, microbatchSize: plan.microbatch_size, worldSize: worldSize(plan), firstMicrobatch: start, numMinibatches: f.numMinibatches },
+    plan,
+    planVersion,
+    slowSpans: slow ? parseSlowSpans(slow) : undefined,
+    say: (line) => process.stderr.write(`dynpipe launch: ${line}\n`),
+  });
+  if (d) process.stderr.write(`dynpipe launch: dashboard at ${d.url}\n`);
+  return d;
 }
 
 export function register(program: Command): void {
@@ -137,7 +174,8 @@ export function register(program: Command): void {
     .option('--cpus-per-rank <k>', 'pin rank r to cores [r*k, (r+1)*k) with taskset', intOption(1))
     .option('--master-port <port>', 'the coordinator\'s port on 127.0.0.1 (0: any free port; printed at start)', intOption(0, 65535), 0)
     .option('--resume <dir>', 'continue a job from a complete checkpoint (written at a cut)')
-    .option('--dump-dir <dir>', 'diagnostics: after each plan change every rank writes its state to <dir>/post-v<version>/');
+    .option('--dump-dir <dir>', 'diagnostics: after each plan change every rank writes its state to <dir>/post-v<version>/')
+    .option('--dashboard [host:port]', 'serve a live dashboard (read-only) of this job; default 127.0.0.1 and a free port, URL printed at start; any other host needs the token in that URL');
   addRepartitionOptions(cmd);
   cmd.action((f: LaunchFlags) => run(f));
 }
