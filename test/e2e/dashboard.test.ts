@@ -3,17 +3,17 @@
  *
  *   dynpipe launch --dashboard  (2 ranks, mlp, cpu, mode dynpipe, plan [2, 2])
  *     │  ranks slowed 3x by the bench hook (sleeps: long enough a run at little CPU); rank 1 3x more
- *     │  on microbatches [150, 450) -> an interference window the launcher knows
+ *     │  on microbatches [120, 330) -> an interference window the launcher knows
  *     ├─ page A opens at start, stays to the end; page B opens and is closed mid-run; a raw client
  *     │  vanishes mid-stream; another subscribes and never reads again
- *     ├─ once the page shows a decision at microbatch >= 200: an admin request (what
+ *     ├─ once the page shows a decision at microbatch >= 160: an admin request (what
  *     │  `dynpipe repartition` sends) moves a block off the slowed rank: [3, 1]
  *     ├─ page A's plan bar changes to v1 -> the job ends (exit 0, every microbatch logged)
  *     └─ screenshot (DYNPIPE_DASHBOARD_SCREENSHOT=path keeps it; docs/dashboard.png is made so), then
  *        what page A shows is checked against the rank logs, the decision log and the launch output.
  *   dynpipe dashboard --logs (the same logs) on 0.0.0.0: 403 without the token; the page opened
  *        with it replays the logs and shows exactly their rows and plan.
- *   dynpipe launch --dashboard on a taken port: one line, and training runs to the end.
+ *   dynpipe launch --dashboard on a taken port (one rank): one line, and training runs to the end.
  */
 import { strict as assert } from 'node:assert';
 import { copyFileSync, mkdirSync } from 'node:fs';
@@ -34,12 +34,12 @@ import { planJson, writePlan } from '../runtime/migration/helpers.js';
 import { httpGet } from '../support/http.js';
 import { expectedIterationPoints, stalledClient, stepKey, steps, vanishingClient, waitForOutput } from './dashboard-helpers.js';
 
-const MICROBATCHES = 700;
-const SLOW = '0:3:0-,1:3:0-,1:3:150mb-450mb';
-const SLOW_FROM = 150;
-const SLOW_TO = 450;
+const MICROBATCHES = 480;
+const SLOW = '0:3:0-,1:3:0-,1:3:120mb-330mb';
+const SLOW_FROM = 120;
+const SLOW_TO = 330;
 /** The admin request goes out once the page shows a decision of this iteration: inside the slow span. */
-const CHANGE_AFTER = 200;
+const CHANGE_AFTER = 160;
 const DATA = ['--dataset', 'synthetic-image', '--train-samples', '256', '--backend', 'cpu'];
 
 /** The page's current value of `expr`, evaluated in the page (window.dynpipeDashboard is its handle). */
@@ -57,7 +57,6 @@ describe('dashboard (browser, multi-process)', function () {
   const tmp = tempDir();
   let browser: Browser | undefined;
   let logs: string;
-  let oldPlan: string;
 
   before(async function () {
     skipSuiteIf(this, chromiumMissing());
@@ -69,7 +68,7 @@ describe('dashboard (browser, multi-process)', function () {
   });
 
   it('shows a running job live, through a repartition, with the values its logs hold', async () => {
-    oldPlan = writePlan(tmp.dir, 'old.json', planJson([2, 2], [[0], [1]]));
+    const oldPlan = writePlan(tmp.dir, 'old.json', planJson([2, 2], [[0], [1]]));
     const newPlan = planJson([3, 1], [[0], [1]]);
     logs = join(tmp.dir, 'logs');
     const decisionLog = join(logs, 'decisions.csv');
@@ -194,7 +193,7 @@ describe('dashboard (browser, multi-process)', function () {
       assert.deepEqual(bars, [{ plan_version: 1, rank: 0, start_block: 0, end_block: 3 }, { plan_version: 1, rank: 1, start_block: 3, end_block: 4 }]);
       const decisions = parseDecisionLog(readText(join(logs, 'decisions.csv')), 'decisions.csv');
       assert.equal(await inPage(page, () => window.dynpipeDashboard.model.decisions.length), decisions.length, 'the predictions come from <logs>/decisions.csv');
-      assert.match((await inPage(page, () => document.getElementById('fact-status')!.textContent)) ?? '', /^finished: replayed 1400 step rows and 1 repartition of logs$/);
+      assert.match((await inPage(page, () => document.getElementById('fact-status')!.textContent)) ?? '', new RegExp(`^finished: replayed ${2 * MICROBATCHES} step rows and 1 repartition of logs$`));
       await page.close();
     } finally {
       await stopChild(replay.child);
@@ -206,9 +205,10 @@ describe('dashboard (browser, multi-process)', function () {
     await new Promise<void>((done) => squatter.listen(0, '127.0.0.1', done));
     const port = (squatter.address() as AddressInfo).port;
     try {
-      const r = await runCli(['launch', '--plan', oldPlan, '--num-minibatches', '20', ...DATA, '--dashboard', `127.0.0.1:${port}`, '--quiet']);
+      const single = writePlan(tmp.dir, 'single.json', planJson([4], [[0]]));
+      const r = await runCli(['launch', '--plan', single, '--num-minibatches', '6', ...DATA, '--dashboard', `127.0.0.1:${port}`, '--quiet']);
       assert.equal(r.code, 0, r.stderr);
-      assert.match(r.stdout, /trained 20 microbatches/);
+      assert.match(r.stdout, /trained 6 microbatches/);
       const lines = r.stderr.split('\n').filter((l) => l.includes('dashboard'));
       assert.deepEqual(lines, [`dynpipe launch: dashboard: cannot listen on 127.0.0.1:${port}: EADDRINUSE; training continues without a dashboard`]);
     } finally {

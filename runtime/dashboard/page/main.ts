@@ -1,6 +1,8 @@
 /**
  * The dashboard page (browser only): follows the server's event stream, folds it into the model,
- * and at most every RENDER_MS redraws. Each panel's spec comes from the figure builders
+ * and redraws at most every RENDER_MS, or less often when redrawing is slow: the next redraw waits
+ * at least DRAW_SHARE times the last one's duration, so drawing takes at most 1 / DRAW_SHARE of
+ * the browser's time however long the run. Each panel's spec comes from the figure builders
  * (./panels.ts); a panel is embedded once with vega-embed and afterwards only its named datasets
  * are replaced (figures/named-data.ts), unless the spec's shape changed. Exposes
  * `window.dynpipeDashboard` (the model and the vega views) for tests and the curious.
@@ -12,7 +14,8 @@ import { CHANGE_COLUMNS, changeTable, factsOf, type FactId } from './facts.js';
 import { DashboardModel } from './model.js';
 import { type Panel, type PanelId, dashboardPanels, panelWindows } from './panels.js';
 
-const RENDER_MS = 500;
+const RENDER_MS = 1000;
+const DRAW_SHARE = 10;
 
 export interface DashboardHandle {
   model: DashboardModel;
@@ -20,6 +23,8 @@ export interface DashboardHandle {
   /** Completed redraws; the count after which the latest event is on screen is `renderedEvents`. */
   renders: number;
   renderedEvents: number;
+  /** Wall ms spent redrawing so far (what the page costs its machine). */
+  renderMs: number;
   windows: () => ReturnType<typeof panelWindows>;
 }
 
@@ -33,7 +38,7 @@ declare global {
 
 const model = new DashboardModel();
 const embedded = new Map<PanelId, { key: string; result: Result }>();
-const handle: DashboardHandle = { model, views: {}, renders: 0, renderedEvents: 0, windows: () => panelWindows(model) };
+const handle: DashboardHandle = { model, views: {}, renders: 0, renderedEvents: 0, renderMs: 0, windows: () => panelWindows(model) };
 window.dynpipeDashboard = handle;
 let connected = false;
 
@@ -84,6 +89,7 @@ async function drawPanel(p: Panel): Promise<void> {
 }
 
 async function render(): Promise<void> {
+  const t0 = performance.now();
   const events = model.events;
   writeFacts();
   for (const p of dashboardPanels(model)) {
@@ -97,25 +103,30 @@ async function render(): Promise<void> {
   }
   handle.renders++;
   handle.renderedEvents = events;
+  handle.renderMs += performance.now() - t0;
 }
 
 let timer: ReturnType<typeof setTimeout> | undefined;
 let drawing = false;
+let lastDrawMs = 0;
 
-/** Redraws within RENDER_MS; one redraw at a time, and one more if events came in during it. */
+/** Redraws after the delay above; one redraw at a time, and one more if events came in during it. */
 function schedule(): void {
   if (timer !== undefined) return;
+  const delay = handle.renders === 0 ? 0 : Math.max(RENDER_MS, DRAW_SHARE * lastDrawMs);
   timer = setTimeout(async () => {
     timer = undefined;
     if (drawing) return schedule();
     drawing = true;
+    const t0 = performance.now();
     try {
       await render();
     } finally {
+      lastDrawMs = performance.now() - t0;
       drawing = false;
       if (handle.renderedEvents !== model.events) schedule();
     }
-  }, RENDER_MS);
+  }, delay);
 }
 
 const source = new EventSource('events');
