@@ -29,6 +29,15 @@ export interface FeedOptions {
   say(line: string): void;
 }
 
+/** Rows per event of a snapshot (one event per chunk keeps each frame a few MB at most). */
+const SNAPSHOT_ROWS = 10_000;
+
+function chunks<T>(items: readonly T[], size: number): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
+  return out;
+}
+
 export const DEFAULT_FEED_OPTIONS: Omit<FeedOptions, 'say'> = { flushMs: 250, maxRows: 200_000, maxDecisions: 2_000 };
 
 export class DashboardFeed {
@@ -87,7 +96,10 @@ export class DashboardFeed {
     });
   }
 
-  /** Sends everything so far to `client`, then every new event; returns the unsubscribe. Never throws. */
+  /**
+   * Sends everything so far to `client` (synchronously, before returning), then every new event;
+   * returns the unsubscribe. Never throws.
+   */
   subscribe(client: FeedClient): () => void {
     const remove = () => {
       this.clients.delete(client);
@@ -97,7 +109,7 @@ export class DashboardFeed {
       const snapshot: DashboardEvent[] = [
         ...(this.run ? [{ kind: 'run' as const, run: this.run }] : []),
         ...this.plans.map((plan) => ({ kind: 'plan' as const, plan })),
-        ...(this.rows.length > 0 ? [{ kind: 'rows' as const, rows: this.rows }] : []),
+        ...chunks(this.rows, SNAPSHOT_ROWS).map((rows) => ({ kind: 'rows' as const, rows })),
         ...this.changes.map((change) => ({ kind: 'change' as const, change })),
         ...this.decisions.map((decision) => ({ kind: 'decision' as const, decision })),
         ...(this.ended ? [{ kind: 'end' as const, end: this.ended }] : []),

@@ -9,6 +9,7 @@
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { DynpipeError } from '../errors.js';
 import { decideAccess } from './access.js';
 import type { Assets } from './assets.js';
@@ -16,8 +17,11 @@ import type { DashboardFeed } from './feed.js';
 import { type ListenAddress, hostPort, isLoopbackHost } from './listen-address.js';
 import { pageHtml } from './page-html.js';
 
-/** Unsent bytes after which a page that stopped reading is dropped. */
+/** Unsent bytes, beyond the snapshot a page gets first, after which a page that stopped reading is dropped. */
 export const MAX_BACKLOG_BYTES = 16 * 1024 * 1024;
+
+/** How long a closing server waits for pages to take the end of their streams. */
+export const CLOSE_GRACE_MS = 1000;
 
 const SECURITY_HEADERS = {
   'Cache-Control': 'no-store',
@@ -79,15 +83,19 @@ export class DashboardServer {
     return `http://${hostPort(h, this.port)}/${this.o.token ? `?token=${this.o.token}` : ''}`;
   }
 
-  /** Ends every event stream and stops listening. */
+  /**
+   * Ends every event stream and stops listening once each page has taken the end of its stream
+   * (closing the server earlier would cut the bytes still queued on a socket), or after
+   * CLOSE_GRACE_MS for a page that does not read.
+   */
   async close(): Promise<void> {
     this.o.feed.close();
+    const deadline = Date.now() + CLOSE_GRACE_MS;
+    const queued = () => [...this.sockets].some((socket) => !socket.destroyed && socket.writableLength > 0);
+    while (queued() && Date.now() < deadline) await sleep(10);
     await new Promise<void>((resolve) => {
       this.server.close(() => resolve());
-      for (const socket of this.sockets) socket.destroySoon();
-      setTimeout(() => {
-        for (const socket of this.sockets) socket.destroy();
-      }, 1000).unref();
+      for (const socket of this.sockets) socket.destroy();
     });
   }
 
@@ -128,11 +136,12 @@ export class DashboardServer {
   private events(req: IncomingMessage, res: ServerResponse): void {
     res.writeHead(200, { ...SECURITY_HEADERS, 'Content-Type': 'text/event-stream; charset=utf-8', Connection: 'keep-alive', 'X-Accel-Buffering': 'no' });
     res.write('retry: 3000\n\n');
+    let limit = Infinity; // the snapshot goes out whole; afterwards at most MAX_BACKLOG_BYTES more may wait
     const unsubscribe = this.o.feed.subscribe({
       send: (frame) => {
         if (res.destroyed || res.writableEnded) return false;
         res.write(frame);
-        if (res.writableLength > MAX_BACKLOG_BYTES) {
+        if (res.writableLength > limit) {
           res.destroy();
           return false;
         }
@@ -140,6 +149,7 @@ export class DashboardServer {
       },
       close: () => res.end(),
     });
+    limit = res.writableLength + MAX_BACKLOG_BYTES;
     req.on('close', unsubscribe);
   }
 

@@ -6,12 +6,16 @@ import type { Run } from '../../../figures/data.js';
 import type { RankLogRow, StepRow } from '../../log/rank-log.js';
 import type { ChangeEvent, DashboardEvent, DecisionEvent, EndEvent, PlanEvent, RunInfo } from '../events.js';
 
+/**
+ * Every stream starts with `run` and the server's snapshot of the run so far, so a `run` event
+ * starts the model afresh: a page that reconnects does not count the snapshot twice.
+ */
 export class DashboardModel {
   run: RunInfo | undefined;
-  readonly plans: PlanEvent[] = [];
-  readonly rows: RankLogRow[] = [];
-  readonly decisions: DecisionEvent[] = [];
-  readonly changes: ChangeEvent[] = [];
+  plans: PlanEvent[] = [];
+  rows: RankLogRow[] = [];
+  decisions: DecisionEvent[] = [];
+  changes: ChangeEvent[] = [];
   end: EndEvent | undefined;
   /** Events applied so far. */
   events = 0;
@@ -23,6 +27,13 @@ export class DashboardModel {
     switch (e.kind) {
       case 'run':
         this.run = e.run;
+        this.plans = [];
+        this.rows = [];
+        this.decisions = [];
+        this.changes = [];
+        this.end = undefined;
+        this.lastStep = undefined;
+        this.lastLoss = undefined;
         return;
       case 'plan':
         this.plans.push(e.plan);

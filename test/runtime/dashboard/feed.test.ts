@@ -93,6 +93,14 @@ describe('dashboard feed', () => {
     assert.deepEqual(rows.map((r) => (r.row === 'step' ? r.microbatch : r.row)), [2, 'repartition', 3, 4, 5]);
   });
 
+  it('sends a long history in chunks of 10 000 rows', () => {
+    const f = feed({ maxRows: 100_000 });
+    f.publish({ kind: 'rows', rows: Array.from({ length: 25_000 }, (_, i) => step(i)) });
+    const page = new Page();
+    f.subscribe(page);
+    assert.deepEqual(page.kinds(), ['rows 10000', 'rows 10000', 'rows 5000']);
+  });
+
   it('a failure inside turns the feed off with one line and never reaches the publisher', () => {
     const f = feed();
     const broken: FeedClient = {

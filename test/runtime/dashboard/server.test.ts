@@ -1,9 +1,10 @@
 import { strict as assert } from 'node:assert';
 import { get, type IncomingMessage } from 'node:http';
+import { connect } from 'node:net';
 import { Assets } from '../../../runtime/dashboard/assets.js';
-import type { DashboardEvent } from '../../../runtime/dashboard/events.js';
+import { type DashboardEvent, sseFrame } from '../../../runtime/dashboard/events.js';
 import { DashboardFeed } from '../../../runtime/dashboard/feed.js';
-import { DashboardServer } from '../../../runtime/dashboard/server.js';
+import { DashboardServer, MAX_BACKLOG_BYTES } from '../../../runtime/dashboard/server.js';
 import { isDynpipeError } from '../../../runtime/errors.js';
 import { httpGet, httpRequest } from '../../support/http.js';
 
@@ -83,6 +84,28 @@ describe('dashboard server', () => {
       setTimeout(() => feed.publish({ kind: 'rows', rows: [{ row: 'eval', time_ms: 5, rank: 0, stage: 0, plan_version: 0, accuracy: 0.5 }] }), 50);
     });
     assert.deepEqual(events.map((e) => e.kind), ['run', 'rows']);
+  });
+
+  it('drops a page that stops reading once 16 MiB wait for it, beyond the snapshot it got', async () => {
+    const { feed, server } = await start();
+    const step = (mb: number) => ({ row: 'step' as const, time_ms: mb, rank: 0, stage: 0, plan_version: 0, iteration: mb, microbatch: mb, forward_ms: 1, backward_ms: 1, recv_wait_ms: 0, send_wait_ms: 0, optimizer_ms: 0, samples_per_s: 1 });
+    feed.publish({ kind: 'rows', rows: Array.from({ length: 30_000 }, (_, i) => step(i)) }); // a snapshot of ~10 MB
+    const socket = connect(server.port, '127.0.0.1', () => socket.write(`GET /events HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n`));
+    socket.on('error', () => undefined);
+    await new Promise<void>((r) => socket.once('data', () => r()));
+    socket.pause();
+    assert.equal(feed.clientCount, 1, 'the snapshot alone does not drop it');
+    let sentBytes = 0;
+    for (let batch = 0; feed.clientCount > 0 && batch < 400; batch++) {
+      const rows = Array.from({ length: 1000 }, (_, i) => step(30_000 + batch * 1000 + i));
+      feed.publish({ kind: 'rows', rows });
+      feed.flush();
+      sentBytes += Buffer.byteLength(sseFrame({ kind: 'rows', rows }));
+      await new Promise((r) => setImmediate(r));
+    }
+    assert.equal(feed.clientCount, 0, 'dropped');
+    assert.ok(sentBytes > MAX_BACKLOG_BYTES, `dropped only after more than 16 MiB were sent after the snapshot (${sentBytes} bytes)`);
+    socket.destroy();
   });
 
   it('on a non-loopback address requires the token: 403 without it, a cookie from the URL token', async () => {

@@ -64,6 +64,15 @@ describe('dashboard page model', () => {
     assert.deepEqual(bars.map((b) => [b.rank, b.start_block, b.end_block, b.predicted_slowdown]), [[0, 0, 4, 1], [1, 4, 6, 1.8], [2, 6, 9, 1.004]]);
   });
 
+  it('starts afresh on each run event: a reconnecting page gets the snapshot again, not twice', () => {
+    const events: DashboardEvent[] = [RUN, { kind: 'rows', rows }, { kind: 'end', end: { ok: true, message: 'done' } }];
+    const m = modelWith([...events, ...events]);
+    assert.equal(m.rows.length, rows.length);
+    assert.equal(m.microbatchesDone, 12);
+    m.apply(RUN);
+    assert.deepEqual([m.rows.length, m.microbatchesDone, m.end, m.latestLoss], [0, 0, undefined, undefined]);
+  });
+
   it('averages more microbatches per point as the run grows', () => {
     assert.deepEqual([pointsWindow(0, 300), pointsWindow(300, 300), pointsWindow(301, 300), pointsWindow(10, 100, 20)], [1, 1, 2, 20]);
     const m = modelWith([RUN, { kind: 'rows', rows: [{ ...rows.find((r) => r.row === 'step')!, microbatch: 4999 } as never] }]);
