@@ -93,9 +93,9 @@ C) # the issue's table and training steps, most needed first (about 3-5 minutes;
   step "$(limit_for 40)" "PyTorch, the same kernels (fp32, and TF32 for reference)" "$py" bench/webgpu_kernels_torch.py "${torch_kernel_args[@]}" --case-limit-s 15
   step "$(limit_for 45)" "PyTorch fp32 training step, batch $batch" "$py" bench/torch_reference.py "${torch_train_args[@]}" --models vgg16,resnet50 --header
   # One process per model, so a slow or failing resnet50 cannot take vgg16's row with it.
-  lim=$(limit_for 40)
+  lim=$(limit_for 45)
   step "$lim" "tfjs webgpu training step, batch $batch, our kernels: vgg16" node dist/bench/train.js --backend webgpu --models "$vgg" --batch "$batch" --warmup 1 --steps 3 --limit-s "$(fraction "$lim" 3 5)" --header
-  lim=$(limit_for 60)
+  lim=$(limit_for 90)
   step "$lim" "tfjs webgpu training step, batch $batch, our kernels: resnet50" node dist/bench/train.js --backend webgpu --models "$resnet" --batch "$batch" --warmup 1 --steps 3 --limit-s "$(fraction "$lim" 3 5)"
   lim=$(limit_for 40)
   step "$lim" "tfjs webgpu training step, batch $batch, tfjs's kernels: vgg16" env DYNPIPE_WEBGPU_OWN_KERNELS=0 node dist/bench/train.js --backend webgpu --models "$vgg" --batch "$batch" --warmup 1 --steps 2 --limit-s "$(fraction "$lim" 1 2)"

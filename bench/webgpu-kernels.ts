@@ -8,8 +8,9 @@
  * Each time is per call: the GPU time of `--reps` calls from timestamp queries, divided by
  * `--reps`, after one untimed call (which compiles the shaders); where the device lacks
  * timestamp-query, the wall time of `--reps` calls ending in a read-back. Every case has a time
- * limit (`--case-limit-s`) and the whole run another (`--limit-s`): past it, what was measured is
- * printed and the process exits with status 2, so a hung device cannot hang the caller. Rows are
+ * limit (`--case-limit-s`: its variant then reads 'timeout', its later variants are skipped, and
+ * the next case starts once the late call has finished) and the whole run another (`--limit-s`):
+ * past it the process exits with status 2, so a hung device cannot hang the caller. Rows are
  * printed as they are measured, so a caller that kills the process keeps the rows so far.
  *
  *   npx tsc -p . && node dist/bench/webgpu-kernels.js            # GPU node, about a minute
@@ -251,14 +252,20 @@ async function main(): Promise<void> {
     for (const c of cases) {
       const deadline = performance.now() + flags.caseLimitS * 1000;
       for (const v of [c.builtin, c.ours, ...(flags.sweep ? c.sweep : [])]) {
-        const ms = await withDeadline(timeVariant(backend, v, reps), deadline).catch((e: unknown) => {
+        const work = timeVariant(backend, v, reps).catch((e: unknown) => {
           process.stderr.write(`${c.shape} ${c.kernel} ${v.label}: ${e instanceof Error ? e.message : String(e)}\n`);
           return 'error' as const;
         });
+        const ms = await withDeadline(work, deadline);
         const row: Row = { shape: c.shape, kernel: c.kernel, variant: v.label, flops: c.flops, ms, detail: v.label === 'ours' ? c.tiling : '' };
         process.stdout.write(tableRow(row, rows));
         rows.push(row);
-        if (ms === 'timeout') break;
+        if (ms === 'timeout') {
+          // GPU work cannot be cancelled: let the late measurement finish (the run's own limit still
+          // applies) before the next one starts or its tensors are freed.
+          await work;
+          break;
+        }
       }
       bar?.increment();
     }
