@@ -8,6 +8,7 @@
  */
 import { DynpipeError } from '../errors.js';
 import { ControlServer } from '../transport/control.js';
+import type { CurveKeys } from '../transport/curve-keys.js';
 import type { Plan } from '../plan/plan.js';
 import { numStages, stageOfRank, worldSize } from '../plan/plan.js';
 
@@ -30,6 +31,8 @@ export interface CoordinatorOptions {
   numMinibatches: number;
   rendezvousTimeoutMs: number;
   heartbeatTimeoutMs: number;
+  /** The job's CURVE key pair: only ranks holding it can connect. */
+  curve?: CurveKeys;
   onStats?(rank: number, stats: RankStats): void;
   onRendezvous?(): void;
   say(line: string): void;
@@ -56,7 +59,7 @@ export class Coordinator {
   ) {}
 
   static async open(o: CoordinatorOptions): Promise<Coordinator> {
-    const server = await ControlServer.open({ bindAddress: o.bindAddress, onReject: (e) => o.say(e.message) });
+    const server = await ControlServer.open({ bindAddress: o.bindAddress, onReject: (e) => o.say(e.message), curve: o.curve });
     return new Coordinator(o, server);
   }
 

@@ -13,6 +13,7 @@ import type { Plan } from '../plan/plan.js';
 import { worldSize } from '../plan/plan.js';
 import { Coordinator, type RankStats, type RunSummary } from '../coordinator/coordinator.js';
 import { DynpipeError } from '../errors.js';
+import type { CurveKeys } from '../transport/curve-keys.js';
 
 export interface LaunchOptions {
   planPath: string;
@@ -26,6 +27,8 @@ export interface LaunchOptions {
   killGraceMs: number;
   /** CPU list per rank for `taskset -c` (e.g. ['0', '1-2']); pins each worker to its cores. */
   cpuSets?: readonly string[];
+  /** The job's CURVE key pair for the coordinator (workers get `--curve-keys` through workerArgs). */
+  curve?: CurveKeys;
   onStats?(rank: number, stats: RankStats): void;
   say(line: string): void;
 }
@@ -43,6 +46,7 @@ export async function launchLocal(o: LaunchOptions): Promise<RunSummary> {
     numMinibatches: o.numMinibatches,
     rendezvousTimeoutMs: o.rendezvousTimeoutMs,
     heartbeatTimeoutMs: o.heartbeatTimeoutMs,
+    curve: o.curve,
     onStats: o.onStats,
     say: o.say,
     now: () => performance.now(),

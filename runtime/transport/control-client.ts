@@ -9,6 +9,8 @@ import { checkIndex, checkTimeout } from './checks.js';
 import { COORDINATOR_MESSAGE_TYPES, type ControlMessage, type ControlOf, type CoordinatorMessage, MAX_CONTROL_BYTES, type RankMessage, decodeControl, encodeControl } from './control-messages.js';
 import type { RegisterInfo } from './control-server.js';
 import { parseEndpoint } from './endpoints.js';
+import type { CurveKeys } from './curve-keys.js';
+import { curveClientOptions, reportHandshakeFailures } from './curve.js';
 import { Inbox } from './inbox.js';
 import { SendChain } from './send-chain.js';
 
@@ -18,6 +20,8 @@ export interface ControlClientOptions {
   coordinator: string;
   onReject: (err: DynpipeError) => void;
   capacity?: number;
+  /** The job's CURVE key pair: connect only to a coordinator holding it (default: none). */
+  curve?: CurveKeys;
 }
 
 export class ControlClient {
@@ -46,9 +50,10 @@ export class ControlClient {
     checkIndex(opts.rank, 'rank');
     parseEndpoint(opts.coordinator, 'coordinator endpoint');
     const inbox = new Inbox<CoordinatorMessage>(opts.capacity ?? 1024);
-    const dealer = new zmq.Dealer({ routingId: String(opts.rank), linger: 0, maxMessageSize: MAX_CONTROL_BYTES });
+    const dealer = new zmq.Dealer({ routingId: String(opts.rank), linger: 0, maxMessageSize: MAX_CONTROL_BYTES, ...curveClientOptions(opts.curve) });
     dealer.connect(opts.coordinator);
     const client = new ControlClient(opts, dealer, inbox);
+    if (opts.curve) reportHandshakeFailures(dealer, `rank ${opts.rank}`, (line) => client.report(line));
     client.readLoop = client.read();
     return client;
   }

@@ -24,6 +24,7 @@ import { RankLogWriter } from '../log/rank-log-files.js';
 import { encodeTensors } from '../checkpoint/tensor-file.js';
 import { paramsToHost } from '../checkpoint/host-params.js';
 import { DynpipeError } from '../errors.js';
+import type { CurveKeys } from '../transport/curve-keys.js';
 import { MicrobatchSampler } from './microbatches.js';
 import { StageState } from './stage-state.js';
 import { StageExecutor, type MicrobatchTiming } from './executor.js';
@@ -47,6 +48,8 @@ export interface WorkerConfig {
   recvTimeoutMs: number;
   rendezvousTimeoutMs: number;
   saveWeightsDir?: string;
+  /** The job's CURVE key pair (transport/curve-keys.ts); without it sockets are unauthenticated. */
+  curve?: CurveKeys;
   /** Emits one human-readable line (stderr in the CLI). */
   say(line: string): void;
 }
@@ -82,9 +85,9 @@ export async function runWorker(cfg: WorkerConfig): Promise<void> {
     throw new DynpipeError('E_MODEL', `model ${model.name} takes ${model.inputDtype}[${model.inputShape}] but dataset ${dataset.name} gives ${dataset.inputDtype}[${dataset.inputShape}]`);
   }
 
-  const control = ControlClient.open({ rank, coordinator: cfg.coordinator, onReject: (e) => cfg.say(e.message) });
+  const control = ControlClient.open({ rank, coordinator: cfg.coordinator, onReject: (e) => cfg.say(e.message), curve: cfg.curve });
   const bindAddress = cfg.bind.transport === 'ipc' ? ipcEndpoint(cfg.bind.jobId, rank) : tcpEndpoint(cfg.bind.host, 0);
-  const plane = await DataPlane.open({ rank, bindAddress, planVersion: 0, onReject: (e) => cfg.say(e.message) });
+  const plane = await DataPlane.open({ rank, bindAddress, planVersion: 0, onReject: (e) => cfg.say(e.message), curve: cfg.curve });
   let state: StageState | undefined;
   let executor: StageExecutor | undefined;
   let log: RankLogWriter | undefined;

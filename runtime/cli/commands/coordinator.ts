@@ -9,6 +9,7 @@ import { Coordinator } from '../../coordinator/coordinator.js';
 import { stageOfRank, worldSize } from '../../plan/plan.js';
 import { intOption } from '../options.js';
 import { readPlanFile } from '../plan-file.js';
+import { readKeyDir } from '../../transport/key-files.js';
 
 interface CoordinatorFlags {
   configPath: string;
@@ -17,6 +18,7 @@ interface CoordinatorFlags {
   port: number;
   rendezvousTimeoutMs: number;
   heartbeatTimeoutMs: number;
+  curveKeys?: string;
 }
 
 async function run(f: CoordinatorFlags): Promise<void> {
@@ -27,6 +29,7 @@ async function run(f: CoordinatorFlags): Promise<void> {
     numMinibatches: f.numMinibatches,
     rendezvousTimeoutMs: f.rendezvousTimeoutMs,
     heartbeatTimeoutMs: f.heartbeatTimeoutMs,
+    curve: f.curveKeys ? await readKeyDir(f.curveKeys) : undefined,
     say: (line) => process.stderr.write(line + '\n'),
     onRendezvous: () => process.stderr.write(`dynpipe coordinator: all ${worldSize(plan)} ranks registered\n`),
     now: () => performance.now(),
@@ -51,5 +54,6 @@ export function register(program: Command): void {
     .requiredOption('--port <port>', 'control port the ranks connect to (--master-port)', intOption(1, 65535))
     .option('--rendezvous-timeout-ms <ms>', 'deadline for all ranks to register', intOption(1), 300_000)
     .option('--heartbeat-timeout-ms <ms>', 'a rank silent this long is declared dead', intOption(100), 10_000)
+    .option('--curve-keys <dir>', 'admit only ranks holding the job\'s CURVE keys (dynpipe keys generate)')
     .action((f: CoordinatorFlags) => run(f));
 }

@@ -16,6 +16,7 @@ import { intOption } from '../options.js';
 import { readPlanFile } from '../plan-file.js';
 import { createProgress } from '../progress.js';
 import { defaultDatasetName } from '../default-dataset.js';
+import { readKeyDir } from '../../transport/key-files.js';
 
 const DEFAULT_PLAN = fileURLToPath(new URL('../../../../configs/default/plan.json', import.meta.url));
 
@@ -34,6 +35,7 @@ interface LaunchFlags {
   progress?: boolean;
   quiet?: boolean;
   cpusPerRank?: number;
+  curveKeys?: string;
 }
 
 /** Rank r gets cores [r*k, (r+1)*k) (k = --cpus-per-rank), as taskset lists. */
@@ -50,6 +52,8 @@ async function run(f: LaunchFlags): Promise<void> {
   if (f.trainSamples) workerArgs.push('--train-samples', String(f.trainSamples));
   if (f.logDir) workerArgs.push('--log-dir', resolve(f.logDir));
   if (f.saveWeights) workerArgs.push('--save-weights', resolve(f.saveWeights));
+  const curve = f.curveKeys ? await readKeyDir(f.curveKeys) : undefined;
+  if (f.curveKeys) workerArgs.push('--curve-keys', resolve(f.curveKeys));
   const last = numStages(plan) - 1;
   const bar = createProgress('pipeline', f.numMinibatches, { enabled: f.progress, fields: 'loss {loss}' });
   let completed = 0;
@@ -67,6 +71,7 @@ async function run(f: LaunchFlags): Promise<void> {
     heartbeatTimeoutMs: f.heartbeatTimeoutMs,
     killGraceMs: 2000,
     cpuSets: f.cpusPerRank ? cpuSetsFor(worldSize(plan), f.cpusPerRank) : undefined,
+    curve,
     onStats: (_rank, s) => {
       if (s.stage !== last) return;
       completed++;
@@ -106,5 +111,6 @@ export function register(program: Command): void {
     .option('--progress', 'show the progress bar even when stderr is not a terminal')
     .option('--quiet', 'do not stream worker messages')
     .option('--cpus-per-rank <k>', 'pin rank r to cores [r*k, (r+1)*k) with taskset', intOption(1))
+    .option('--curve-keys <dir>', 'authenticate and encrypt every socket with the job\'s CURVE keys (dynpipe keys generate)')
     .action((f: LaunchFlags) => run(f));
 }

@@ -8,6 +8,7 @@ import { worldSize } from '../../plan/plan.js';
 import { DynpipeError } from '../../errors.js';
 import { intOption } from '../options.js';
 import { readPlanFile } from '../plan-file.js';
+import { readKeyDir } from '../../transport/key-files.js';
 
 interface WorkerFlags {
   rank: number;
@@ -29,6 +30,7 @@ interface WorkerFlags {
   recvTimeoutMs: number;
   rendezvousTimeoutMs: number;
   saveWeights?: string;
+  curveKeys?: string;
 }
 
 const LOOPBACK = /^(127\.\d+\.\d+\.\d+|localhost|::1)$/;
@@ -62,6 +64,7 @@ async function run(f: WorkerFlags): Promise<void> {
     recvTimeoutMs: f.recvTimeoutMs,
     rendezvousTimeoutMs: f.rendezvousTimeoutMs,
     saveWeightsDir: f.saveWeights,
+    curve: f.curveKeys ? await readKeyDir(f.curveKeys) : undefined,
     say: (line) => process.stderr.write(line + '\n'),
   });
 }
@@ -89,5 +92,6 @@ export function register(program: Command): void {
     .option('--recv-timeout-ms <ms>', 'deadline of each receive from a peer', intOption(1), 120_000)
     .option('--rendezvous-timeout-ms <ms>', 'deadline for all ranks to register', intOption(1), 120_000)
     .option('--save-weights <dir>', 'write this stage\'s final weights to <dir>/stage-<s>.rank-<r>.weights')
+    .option('--curve-keys <dir>', 'authenticate and encrypt every socket with the job\'s CURVE keys (dynpipe keys generate)')
     .action((f: WorkerFlags) => run(f));
 }
