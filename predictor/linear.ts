@@ -7,7 +7,7 @@
  *   slowdown ≈ w0 + Σ_k w_k · term_k(static, device)       (terms listed in LINEAR_TERMS)
  */
 import { z } from 'zod';
-import { DynpipeError } from '../runtime/errors.js';
+import { DynpipeError, oneLine } from '../runtime/errors.js';
 import { fromVector, type DeviceFeatures } from './features.js';
 
 interface Term {
@@ -91,7 +91,7 @@ export class LinearBaseline {
     }
     const names = LINEAR_TERMS.map((t) => t.name).join(',');
     if (parsed.data.terms.join(',') !== names || parsed.data.weights.length !== LINEAR_TERMS.length) {
-      throw new DynpipeError('E_PREDICTOR', `${where}: terms: expected [${names}], got [${parsed.data.terms.join(',')}]`);
+      throw new DynpipeError('E_PREDICTOR', `${where}: terms: expected [${names}], got [${oneLine(parsed.data.terms.join(','), 300)}]`);
     }
     return new LinearBaseline(parsed.data.intercept, parsed.data.weights);
   }

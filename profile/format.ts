@@ -12,7 +12,7 @@
  * `parseProfile(printProfile(p))` deep-equals `p` for every valid profile `p`.
  */
 import { z } from 'zod';
-import { DynpipeError } from '../runtime/errors.js';
+import { DynpipeError, oneLine } from '../runtime/errors.js';
 import type { BlockKind } from '../runtime/models/block.js';
 
 const ArgValue = z.union([z.number(), z.string(), z.boolean()]);
@@ -74,7 +74,7 @@ export function parseProfile(text: string, source = 'profile'): Profile {
   try {
     value = JSON.parse(text);
   } catch (e) {
-    throw new DynpipeError('E_PROFILE_PARSE', `${source}: not valid JSON (${(e as Error).message})`);
+    throw new DynpipeError('E_PROFILE_PARSE', `${source}: not valid JSON (${oneLine((e as Error).message)})`);
   }
   return validateProfile(value, source);
 }

@@ -18,7 +18,7 @@
  * contiguous ascending range of the plan's blocks; every block is held by some file.
  */
 import { z } from 'zod';
-import { DynpipeError } from '../errors.js';
+import { DynpipeError, oneLine } from '../errors.js';
 import { type Plan, validatePlan } from '../plan/plan.js';
 
 export const MANIFEST_FORMAT = 'dynpipe-checkpoint';
@@ -128,7 +128,7 @@ export function parseManifest(text: string, source: string): Manifest {
   try {
     value = JSON.parse(text);
   } catch (e) {
-    throw bad(source, `not valid JSON (${(e as Error).message.split('\n')[0].slice(0, 80)})`);
+    throw bad(source, `not valid JSON (${oneLine((e as Error).message)})`);
   }
   return validateManifest(value, source);
 }

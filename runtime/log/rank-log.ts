@@ -21,7 +21,7 @@
 import { parse, type Info } from 'csv-parse/sync';
 import { stringify } from 'csv-stringify/sync';
 import { z } from 'zod';
-import { DynpipeError } from '../errors.js';
+import { DynpipeError, oneLine as quoteOneLine } from '../errors.js';
 
 export const RANK_LOG_COLUMNS = [
   'row',
@@ -203,7 +203,7 @@ function parseCsv(text: string, where: string): LocatedRecord[] {
     return parse(text, { info: true, skip_empty_lines: true, relax_column_count: true }) as unknown as LocatedRecord[];
   } catch (e) {
     const line = (e as { lines?: number }).lines;
-    throw new DynpipeError('E_LOG_PARSE', `${where}${line ? `:${line}` : ''}: ${(e as Error).message}`, { cause: e });
+    throw new DynpipeError('E_LOG_PARSE', `${where}${line ? `:${line}` : ''}: ${quoteOneLine((e as Error).message)}`, { cause: e });
   }
 }
 

@@ -4,7 +4,7 @@
  * never says more than the rows do. `parseSummary(printSummary(s))` deep-equals `s`.
  */
 import { z } from 'zod';
-import { DynpipeError } from '../errors.js';
+import { DynpipeError, oneLine } from '../errors.js';
 import { InterferenceLevelSchema } from './rank-log.js';
 
 export const SUMMARY_FILE_NAME = 'summary.json';
@@ -78,7 +78,7 @@ export function parseSummary(text: string, source = 'summary'): Summary {
   try {
     value = JSON.parse(text);
   } catch (e) {
-    throw new DynpipeError('E_LOG_PARSE', `${source}: not valid JSON (${(e as Error).message})`);
+    throw new DynpipeError('E_LOG_PARSE', `${source}: not valid JSON (${oneLine((e as Error).message)})`);
   }
   return validateSummary(value, source);
 }

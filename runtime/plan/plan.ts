@@ -10,7 +10,7 @@
  *    in ascending order and split each microbatch, so a stage has at most microbatch_size replicas.
  */
 import { z } from 'zod';
-import { DynpipeError } from '../errors.js';
+import { DynpipeError, oneLine } from '../errors.js';
 
 const ArgValue = z.union([z.number(), z.string(), z.boolean()]);
 
@@ -112,7 +112,7 @@ export function parsePlan(text: string, source = 'plan'): Plan {
   try {
     value = JSON.parse(text);
   } catch (e) {
-    throw new DynpipeError('E_PLAN_INVALID', `${source}: not valid JSON (${(e as Error).message})`);
+    throw new DynpipeError('E_PLAN_INVALID', `${source}: not valid JSON (${oneLine((e as Error).message)})`);
   }
   return validatePlan(value, source);
 }
