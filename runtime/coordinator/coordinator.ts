@@ -8,7 +8,9 @@
  */
 import { DynpipeError } from '../errors.js';
 import { ControlServer } from '../transport/control.js';
+import type { ControlOf } from '../transport/control-messages.js';
 import type { CurveKeys } from '../transport/curve-keys.js';
+import type { CheckpointCollector } from './checkpoint-collector.js';
 import type { Plan } from '../plan/plan.js';
 import { numStages, stageOfRank, worldSize } from '../plan/plan.js';
 
@@ -29,10 +31,16 @@ export interface CoordinatorOptions {
   bindAddress: string;
   plan: Plan;
   numMinibatches: number;
+  /** A resumed job starts at this microbatch (default 0). */
+  startMicrobatch?: number;
   rendezvousTimeoutMs: number;
   heartbeatTimeoutMs: number;
   /** The job's CURVE key pair: only ranks holding it can connect. */
   curve?: CurveKeys;
+  /** Let `bindAddress` name all interfaces (0.0.0.0); refused otherwise. */
+  allowAllInterfaces?: boolean;
+  /** Commits checkpoint sets as ranks report their files (absent: reports are ignored, with a warning). */
+  checkpoints?: CheckpointCollector;
   onStats?(rank: number, stats: RankStats): void;
   onRendezvous?(): void;
   say(line: string): void;
@@ -52,6 +60,7 @@ export interface RunSummary {
 export class Coordinator {
   private failure: DynpipeError | undefined;
   private wake: (() => void) | undefined;
+  private warnedNoCheckpoints = false;
 
   private constructor(
     private readonly o: CoordinatorOptions,
@@ -59,7 +68,7 @@ export class Coordinator {
   ) {}
 
   static async open(o: CoordinatorOptions): Promise<Coordinator> {
-    const server = await ControlServer.open({ bindAddress: o.bindAddress, onReject: (e) => o.say(e.message), curve: o.curve });
+    const server = await ControlServer.open({ bindAddress: o.bindAddress, onReject: (e) => o.say(e.message), curve: o.curve, allowAllInterfaces: o.allowAllInterfaces });
     return new Coordinator(o, server);
   }
 
@@ -90,7 +99,7 @@ export class Coordinator {
         if (this.failure) throw this.failure;
         let got;
         try {
-          got = await Promise.race([this.server.next(['stats', 'done', 'error'], 250), this.failed()]);
+          got = await Promise.race([this.server.next(['stats', 'done', 'error', 'checkpointed'], 250), this.failed()]);
         } catch (e) {
           if (e instanceof DynpipeError && e.code === 'E_PEER_TIMEOUT') {
             this.checkHeartbeats(done, n);
@@ -101,6 +110,7 @@ export class Coordinator {
         const { rank, message } = got;
         if (message.type === 'error') this.fail(`rank ${rank} (stage ${stageOfRank(plan, rank)}) failed: ${message.message}`);
         else if (message.type === 'done') done.add(rank);
+        else if (message.type === 'checkpointed') await this.checkpointed(rank, message);
         else {
           const s = message.stats as unknown as RankStats;
           busy[rank] += (s.forward_ms ?? 0) + (s.backward_ms ?? 0) + (s.optimizer_ms ?? 0);
@@ -117,8 +127,8 @@ export class Coordinator {
     const rows = tail.reduce((s, t) => s + t.rows, 0);
     return {
       seconds: ms / 1000,
-      microbatches: numMinibatches,
-      samplesPerS: (numMinibatches * plan.microbatch_size * 1000) / ms,
+      microbatches: numMinibatches - (this.o.startMicrobatch ?? 0),
+      samplesPerS: ((numMinibatches - (this.o.startMicrobatch ?? 0)) * plan.microbatch_size * 1000) / ms,
       busyFraction: busy.map((b) => b / ms),
       ...(rows > 0 ? { finalLoss: tail.reduce((s, t) => s + t.loss * t.rows, 0) / rows } : {}),
     };
@@ -126,6 +136,15 @@ export class Coordinator {
 
   async close(): Promise<void> {
     await this.server.close();
+  }
+
+  private async checkpointed(rank: number, message: ControlOf<'checkpointed'>): Promise<void> {
+    if (this.o.checkpoints) {
+      await this.o.checkpoints.offer(rank, message);
+    } else if (!this.warnedNoCheckpoints) {
+      this.warnedNoCheckpoints = true;
+      this.o.say(`coordinator: rank ${rank} wrote a checkpoint, but the coordinator has no --checkpoint-dir: no set will be completed`);
+    }
   }
 
   private failed(): Promise<never> {

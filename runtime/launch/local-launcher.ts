@@ -14,6 +14,7 @@ import { worldSize } from '../plan/plan.js';
 import { Coordinator, type RankStats, type RunSummary } from '../coordinator/coordinator.js';
 import { DynpipeError } from '../errors.js';
 import type { CurveKeys } from '../transport/curve-keys.js';
+import type { CheckpointCollector } from '../coordinator/checkpoint-collector.js';
 
 export interface LaunchOptions {
   planPath: string;
@@ -29,6 +30,10 @@ export interface LaunchOptions {
   cpuSets?: readonly string[];
   /** The job's CURVE key pair for the coordinator (workers get `--curve-keys` through workerArgs). */
   curve?: CurveKeys;
+  /** A resumed job starts at this microbatch (workers get `--resume` through workerArgs). */
+  startMicrobatch?: number;
+  /** Commits the checkpoint sets the workers write (they get `--checkpoint-dir` through workerArgs). */
+  checkpoints?: CheckpointCollector;
   onStats?(rank: number, stats: RankStats): void;
   say(line: string): void;
 }
@@ -47,6 +52,8 @@ export async function launchLocal(o: LaunchOptions): Promise<RunSummary> {
     rendezvousTimeoutMs: o.rendezvousTimeoutMs,
     heartbeatTimeoutMs: o.heartbeatTimeoutMs,
     curve: o.curve,
+    startMicrobatch: o.startMicrobatch,
+    checkpoints: o.checkpoints,
     onStats: o.onStats,
     say: o.say,
     now: () => performance.now(),

@@ -31,6 +31,7 @@ export class ControlClient {
   private heartbeat: NodeJS.Timeout | undefined;
   private closed = false;
   private rejectedCount = 0;
+  private cutAtMs: number | undefined;
 
   private constructor(
     private readonly opts: ControlClientOptions,
@@ -65,6 +66,7 @@ export class ControlClient {
   async send(message: RankMessage, timeoutMs: number): Promise<void> {
     this.checkOpen();
     checkTimeout(timeoutMs);
+    if (this.cutAtMs !== undefined && Date.now() >= this.cutAtMs) return; // the simulated cut: lost on the way
     const body = encodeControl(message);
     const deadline = Date.now() + timeoutMs;
     try {
@@ -99,6 +101,11 @@ export class ControlClient {
       throw new DynpipeError('E_MESSAGE', `rank ${this.rank}: coordinator's peer table lists this rank at '${table.get(this.rank) ?? 'nowhere'}', not '${info.endpoint}'`);
     }
     return table;
+  }
+
+  /** TEST HOOK (network cut): from Date.now() `atMs` on, every message is dropped unsent, heartbeats included. */
+  simulateCutAt(atMs: number): void {
+    this.cutAtMs = atMs;
   }
 
   /** Sends a heartbeat every `intervalMs` until close(); a failed beat is reported via onReject. */

@@ -3,6 +3,7 @@
  * type. On the wire a message is one msgpack frame `{v, type, ...fields}`. Pure: no sockets.
  *
  *   rank -> coordinator: register, stats, done, error, heartbeat   (each names its own rank)
+ *                        checkpointed (its file of the checkpoint at a cut is written: coordinator/checkpoint-collector.ts)
  *   coordinator -> rank: peers, shutdown
  */
 import { decode as msgpackDecode, encode as msgpackEncode } from '@msgpack/msgpack';
@@ -28,19 +29,24 @@ export const DoneSchema = z.strictObject({ type: z.literal('done'), rank: Rank }
 export const ErrorSchema = z.strictObject({ type: z.literal('error'), rank: Rank, message: z.string().max(4000) });
 export const ShutdownSchema = z.strictObject({ type: z.literal('shutdown'), reason: z.string().max(1000) });
 export const HeartbeatSchema = z.strictObject({ type: z.literal('heartbeat'), rank: Rank });
+const Count = z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER);
+export const CheckpointedSchema = z.strictObject({
+  type: z.literal('checkpointed'), rank: Rank, cut: Count, planVersion: Count, weightVersion: Count,
+  file: z.string().max(64), blocks: z.array(Count).min(1).max(1_000_000), bytes: Count, sha256: z.string().regex(/^[0-9a-f]{64}$/),
+});
 
-export const ControlMessageSchema = z.discriminatedUnion('type', [RegisterSchema, PeersSchema, StatsSchema, DoneSchema, ErrorSchema, ShutdownSchema, HeartbeatSchema]);
+export const ControlMessageSchema = z.discriminatedUnion('type', [RegisterSchema, PeersSchema, StatsSchema, DoneSchema, ErrorSchema, ShutdownSchema, HeartbeatSchema, CheckpointedSchema]);
 
 export type ControlMessage = z.infer<typeof ControlMessageSchema>;
 export type ControlType = ControlMessage['type'];
 export type ControlOf<T extends ControlType> = Extract<ControlMessage, { type: T }>;
 
 /** Messages a rank sends; each carries the sender's rank, which must match its socket identity. */
-export type RankMessage = ControlOf<'register' | 'stats' | 'done' | 'error' | 'heartbeat'>;
+export type RankMessage = ControlOf<'register' | 'stats' | 'done' | 'error' | 'heartbeat' | 'checkpointed'>;
 /** Messages the coordinator sends. */
 export type CoordinatorMessage = ControlOf<'peers' | 'shutdown'>;
 
-export const RANK_MESSAGE_TYPES: readonly ControlType[] = ['register', 'stats', 'done', 'error', 'heartbeat'];
+export const RANK_MESSAGE_TYPES: readonly ControlType[] = ['register', 'stats', 'done', 'error', 'heartbeat', 'checkpointed'];
 export const COORDINATOR_MESSAGE_TYPES: readonly ControlType[] = ['peers', 'shutdown'];
 
 

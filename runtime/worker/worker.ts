@@ -9,7 +9,7 @@ import { performance } from 'node:perf_hooks';
 import { writeFile, mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Plan } from '../plan/plan.js';
-import { inFlight, numStages, ranksOfStage, stageOfRank, stageRanges } from '../plan/plan.js';
+import { numStages, ranksOfStage, stageOfRank, stageRanges } from '../plan/plan.js';
 import { selectBackend, type BackendName } from '../backend/select.js';
 import { buildModel } from '../models/zoo.js';
 import { initStageParams } from '../models/params.js';
@@ -19,7 +19,6 @@ import type { Dataset } from '../data/dataset.js';
 import { DataPlane } from '../transport/data-plane.js';
 import { ControlClient } from '../transport/control.js';
 import { ipcEndpoint, tcpEndpoint } from '../transport/endpoints.js';
-import { createSchedule } from '../schedule/schedule.js';
 import { RankLogWriter } from '../log/rank-log-files.js';
 import { encodeTensors } from '../checkpoint/tensor-file.js';
 import { paramsToHost } from '../checkpoint/host-params.js';
@@ -28,6 +27,10 @@ import type { CurveKeys } from '../transport/curve-keys.js';
 import { MicrobatchSampler } from './microbatches.js';
 import { StageState } from './stage-state.js';
 import { StageExecutor, type MicrobatchTiming } from './executor.js';
+import { CheckpointStore } from '../checkpoint/checkpoint-store.js';
+import { type CheckpointReport, checkCheckpointEvery, runWindows } from './checkpoint-windows.js';
+import { openResumePoint, resumeStage } from './resume-stage.js';
+import { simulateNetworkCut } from '../transport/link-cut.js';
 
 export interface WorkerConfig {
   rank: number;
@@ -50,6 +53,12 @@ export interface WorkerConfig {
   saveWeightsDir?: string;
   /** The job's CURVE key pair (transport/curve-keys.ts); without it sockets are unauthenticated. */
   curve?: CurveKeys;
+  /** Checkpoints after every `every` microbatches (drained windows), this rank's file under `dir` (worker/checkpoint-windows.ts). */
+  checkpoint?: { dir: string; every: number };
+  /** Continue from this checkpoint: a set directory, or a store root (its newest complete set). */
+  resume?: string;
+  /** TEST HOOK: this rank's network goes down this many ms after it registered (control messages dropped, data sends stall). */
+  networkCutAfterMs?: number;
   /** Emits one human-readable line (stderr in the CLI). */
   say(line: string): void;
 }
@@ -80,6 +89,8 @@ export async function runWorker(cfg: WorkerConfig): Promise<void> {
   if (model.blocks.length !== plan.num_blocks) {
     throw new DynpipeError('E_PLAN_INVALID', `plan has ${plan.num_blocks} blocks but model ${model.name} with these args has ${model.blocks.length}`);
   }
+  if (cfg.checkpoint) checkCheckpointEvery(plan, cfg.checkpoint.every);
+  const resumed = cfg.resume ? await openResumePoint(cfg.resume, plan, cfg.numMinibatches, cfg.say) : undefined;
   const dataset = stage === 0 || stage === stages - 1 ? openTrainSet(cfg) : undefined;
   if (dataset && (dataset.inputShape.join('x') !== model.inputShape.join('x') || dataset.inputDtype !== model.inputDtype)) {
     throw new DynpipeError('E_MODEL', `model ${model.name} takes ${model.inputDtype}[${model.inputShape}] but dataset ${dataset.name} gives ${dataset.inputDtype}[${dataset.inputShape}]`);
@@ -87,7 +98,7 @@ export async function runWorker(cfg: WorkerConfig): Promise<void> {
 
   const control = ControlClient.open({ rank, coordinator: cfg.coordinator, onReject: (e) => cfg.say(e.message), curve: cfg.curve });
   const bindAddress = cfg.bind.transport === 'ipc' ? ipcEndpoint(cfg.bind.jobId, rank) : tcpEndpoint(cfg.bind.host, 0);
-  const plane = await DataPlane.open({ rank, bindAddress, planVersion: 0, onReject: (e) => cfg.say(e.message), curve: cfg.curve });
+  const plane = await DataPlane.open({ rank, bindAddress, planVersion: resumed?.planVersion ?? 0, onReject: (e) => cfg.say(e.message), curve: cfg.curve });
   let state: StageState | undefined;
   let executor: StageExecutor | undefined;
   let log: RankLogWriter | undefined;
@@ -100,13 +111,14 @@ export async function runWorker(cfg: WorkerConfig): Promise<void> {
       plane.connect(r, e);
     }
     control.startHeartbeat(500);
+    if (cfg.networkCutAfterMs !== undefined) simulateNetworkCut(control, plane, Date.now() + cfg.networkCutAfterMs);
     const shutdown = control.next(['shutdown'], 2 ** 31 - 1).then((m) => {
       throw new DynpipeError('E_PEER_FAILED', `rank ${rank}: stopped by the coordinator: ${m.reason}`);
     });
     shutdown.catch(() => undefined);
 
     const seed = plan.training.seed;
-    state = new StageState(model, range, initStageParams(model, range, seed), createOptimizer(plan.training));
+    state = resumed ? await resumeStage(resumed.set, model, plan, rank) : new StageState(model, range, initStageParams(model, range, seed), createOptimizer(plan.training));
     const t0 = performance.now();
     if (cfg.logDir) log = await RankLogWriter.open(cfg.logDir, rank, { flush: 'manual' });
     const samplerSize = dataset?.size ?? 1;
@@ -135,11 +147,16 @@ export async function runWorker(cfg: WorkerConfig): Promise<void> {
       onMicrobatch,
     });
     cfg.say(`rank ${rank} (pid ${process.pid}): stage ${stage} blocks [${range[0]}, ${range[1]}) on ${backend.name}; ${cfg.numMinibatches} microbatches`);
-    const stream = createSchedule(plan.schedule, {
-      stages, stage, microbatches: cfg.numMinibatches, inFlight: inFlight(plan),
-      microbatchesPerStep: plan.schedule === 'gpipe' ? plan.microbatches_per_step : undefined, replicated: ranks.length > 1,
-    });
-    await Promise.race([executor.run(stream), shutdown]);
+    if (resumed) cfg.say(`rank ${rank}: resuming from ${resumed.set.dir} at microbatch ${resumed.first} (weight version ${state.version}, plan version ${resumed.planVersion})`);
+    const checkpoint = cfg.checkpoint && {
+      store: new CheckpointStore(cfg.checkpoint.dir),
+      every: cfg.checkpoint.every,
+      report: (r: CheckpointReport) => control.send({ type: 'checkpointed', ...r }, 10_000),
+    };
+    await Promise.race([
+      runWindows({ plan, planVersion: resumed?.planVersion ?? 0, model, rank, stage, stages, replicated: ranks.length > 1, first: resumed?.first ?? 0, end: cfg.numMinibatches, state, executor, checkpoint }),
+      shutdown,
+    ]);
     await log?.close();
     log = undefined;
     if (cfg.saveWeightsDir) {

@@ -10,6 +10,11 @@ import { stageOfRank, worldSize } from '../../plan/plan.js';
 import { intOption } from '../options.js';
 import { readPlanFile } from '../plan-file.js';
 import { readKeyDir } from '../../transport/key-files.js';
+import { CheckpointStore, openCheckpoint } from '../../checkpoint/checkpoint-store.js';
+import { checkResumable, resumedPlanVersion } from '../../checkpoint/resume-plan.js';
+import { CheckpointCollector } from '../../coordinator/checkpoint-collector.js';
+import { lastCheckpointNote } from '../../launch/checkpoint-note.js';
+import { DynpipeError, isDynpipeError } from '../../errors.js';
 
 interface CoordinatorFlags {
   configPath: string;
@@ -19,10 +24,23 @@ interface CoordinatorFlags {
   rendezvousTimeoutMs: number;
   heartbeatTimeoutMs: number;
   curveKeys?: string;
+  checkpointDir?: string;
+  checkpointKeep: number;
+  resume?: string;
+  allowAllInterfaces?: boolean;
 }
 
 async function run(f: CoordinatorFlags): Promise<void> {
   const plan = await readPlanFile(f.configPath);
+  if (/^(0\.0\.0\.0|\*|::|\[::\])$/.test(f.bindAddr) && !f.allowAllInterfaces) {
+    throw new DynpipeError('E_USAGE', `--bind-addr ${f.bindAddr} listens on all interfaces; name one interface's address, or pass --allow-all-interfaces`);
+  }
+  const say = (line: string) => process.stderr.write(line + '\n');
+  const resumed = f.resume ? (await openCheckpoint(f.resume)).set : undefined;
+  if (resumed) checkResumable(resumed.manifest, plan, `checkpoint ${resumed.dir}`);
+  const checkpoints = f.checkpointDir
+    ? new CheckpointCollector({ store: new CheckpointStore(f.checkpointDir), plan, planVersion: resumed ? resumedPlanVersion(resumed.manifest, plan) : 0, keep: f.checkpointKeep, say })
+    : undefined;
   const coordinator = await Coordinator.open({
     bindAddress: `tcp://${f.bindAddr}:${f.port}`,
     plan,
@@ -30,7 +48,10 @@ async function run(f: CoordinatorFlags): Promise<void> {
     rendezvousTimeoutMs: f.rendezvousTimeoutMs,
     heartbeatTimeoutMs: f.heartbeatTimeoutMs,
     curve: f.curveKeys ? await readKeyDir(f.curveKeys) : undefined,
-    say: (line) => process.stderr.write(line + '\n'),
+    allowAllInterfaces: f.allowAllInterfaces,
+    startMicrobatch: resumed?.manifest.cutMicrobatch,
+    checkpoints,
+    say,
     onRendezvous: () => process.stderr.write(`dynpipe coordinator: all ${worldSize(plan)} ranks registered\n`),
     now: () => performance.now(),
   });
@@ -39,6 +60,9 @@ async function run(f: CoordinatorFlags): Promise<void> {
     const s = await coordinator.run();
     const busy = s.busyFraction.map((b, r) => `rank ${r} (stage ${stageOfRank(plan, r)}) ${(100 * b).toFixed(1)}%`).join(', ');
     process.stdout.write(`trained ${s.microbatches} microbatches in ${s.seconds.toFixed(1)} s: ${s.samplesPerS.toFixed(1)} samples/s\nbusy: ${busy}\n`);
+  } catch (e) {
+    if (!isDynpipeError(e, 'E_PEER_FAILED') && !isDynpipeError(e, 'E_PEER_TIMEOUT')) throw e;
+    throw new DynpipeError(e.code, `${e.message}; ${await lastCheckpointNote(f.checkpointDir)}`, { cause: e });
   } finally {
     await coordinator.close();
   }
@@ -55,5 +79,9 @@ export function register(program: Command): void {
     .option('--rendezvous-timeout-ms <ms>', 'deadline for all ranks to register', intOption(1), 300_000)
     .option('--heartbeat-timeout-ms <ms>', 'a rank silent this long is declared dead', intOption(100), 10_000)
     .option('--curve-keys <dir>', 'admit only ranks holding the job\'s CURVE keys (dynpipe keys generate)')
+    .option('--allow-all-interfaces', 'allow --bind-addr 0.0.0.0 (every interface of this host)')
+    .option('--checkpoint-dir <dir>', 'checkpoint store the ranks write to: complete each set with its manifest')
+    .option('--checkpoint-keep <n>', 'complete checkpoints kept (older ones are deleted)', intOption(1), 3)
+    .option('--resume <dir>', 'the ranks resume from this checkpoint (a store or one set): count from its microbatch')
     .action((f: CoordinatorFlags) => run(f));
 }

@@ -10,7 +10,9 @@ import { summarizeRun } from '../../log/summarize.js';
 import { printSummary, SUMMARY_FILE_NAME } from '../../log/summary.js';
 import { fileURLToPath } from 'node:url';
 import { Command, Option } from 'commander';
-import { launchLocal } from '../../launch/local-launcher.js';
+import { launchRecovering } from '../../launch/recovering-launch.js';
+import { openCheckpoint } from '../../checkpoint/checkpoint-store.js';
+import { DynpipeError } from '../../errors.js';
 import { numStages, stageOfRank, worldSize } from '../../plan/plan.js';
 import { intOption } from '../options.js';
 import { readPlanFile } from '../plan-file.js';
@@ -36,6 +38,11 @@ interface LaunchFlags {
   quiet?: boolean;
   cpusPerRank?: number;
   curveKeys?: string;
+  checkpointDir?: string;
+  checkpointEvery?: number;
+  checkpointKeep: number;
+  resume?: string;
+  restartOnFailure: number;
 }
 
 /** Rank r gets cores [r*k, (r+1)*k) (k = --cpus-per-rank), as taskset lists. */
@@ -44,8 +51,12 @@ export function cpuSetsFor(ranks: number, perRank: number): string[] {
 }
 
 async function run(f: LaunchFlags): Promise<void> {
+  if ((f.checkpointDir === undefined) !== (f.checkpointEvery === undefined)) throw new DynpipeError('E_USAGE', '--checkpoint-dir and --checkpoint-every go together');
+  const resumed = f.resume ? await openCheckpoint(resolve(f.resume)) : undefined;
+  for (const s of resumed?.skipped ?? []) process.stderr.write(`dynpipe launch: checkpoint ${s.dir} skipped: ${s.reason}\n`);
   const planPath = f.plan ? resolve(f.plan) : DEFAULT_PLAN;
-  const plan = await readPlanFile(planPath);
+  const plan = f.plan || !resumed ? await readPlanFile(planPath) : resumed.set.manifest.plan;
+  const start = resumed?.set.manifest.cutMicrobatch ?? 0;
   const dataset = defaultDatasetName(f.dataset, f.dataDir, (l) => process.stderr.write(l + '\n'));
   const workerArgs = ['--dataset', dataset, '--backend', f.backend, '--recv-timeout-ms', String(f.recvTimeoutMs), '--rendezvous-timeout-ms', String(f.rendezvousTimeoutMs)];
   if (f.dataDir) workerArgs.push('--data-dir', resolve(f.dataDir));
@@ -55,14 +66,14 @@ async function run(f: LaunchFlags): Promise<void> {
   const curve = f.curveKeys ? await readKeyDir(f.curveKeys) : undefined;
   if (f.curveKeys) workerArgs.push('--curve-keys', resolve(f.curveKeys));
   const last = numStages(plan) - 1;
-  const bar = createProgress('pipeline', f.numMinibatches, { enabled: f.progress, fields: 'loss {loss}' });
+  const bar = createProgress('pipeline', f.numMinibatches - start, { enabled: f.progress, fields: 'loss {loss}' });
   let completed = 0;
   let lastLoss = NaN;
   const say = (line: string) => {
     if (!f.quiet) process.stderr.write(line + '\n');
   };
-  process.stderr.write(`dynpipe launch: ${worldSize(plan)} ranks, ${numStages(plan)} stages [${plan.partition.join(', ')}] of ${plan.model.name}, ${f.numMinibatches} microbatches of ${plan.microbatch_size}\n`);
-  const summary = await launchLocal({
+  process.stderr.write(`dynpipe launch: ${worldSize(plan)} ranks, ${numStages(plan)} stages [${plan.partition.join(', ')}] of ${plan.model.name}, ${f.numMinibatches} microbatches of ${plan.microbatch_size}${resumed ? `, resuming from ${resumed.set.dir} at microbatch ${start}` : ''}\n`);
+  const summary = await launchRecovering({
     planPath,
     plan,
     numMinibatches: f.numMinibatches,
@@ -79,6 +90,13 @@ async function run(f: LaunchFlags): Promise<void> {
       bar.update(Math.min(f.numMinibatches, Math.floor(completed / plan.stage_to_rank_map[String(last)].length)), { loss: lastLoss.toFixed(4) });
     },
     say,
+  }, {
+    checkpointDir: f.checkpointDir ? resolve(f.checkpointDir) : undefined,
+    checkpointEvery: f.checkpointEvery,
+    checkpointKeep: f.checkpointKeep,
+    start: resumed?.set,
+    planGiven: f.plan !== undefined,
+    restarts: f.restartOnFailure,
   }).finally(() => bar.stop());
   if (f.logDir) {
     const dir = resolve(f.logDir);
@@ -112,5 +130,10 @@ export function register(program: Command): void {
     .option('--quiet', 'do not stream worker messages')
     .option('--cpus-per-rank <k>', 'pin rank r to cores [r*k, (r+1)*k) with taskset', intOption(1))
     .option('--curve-keys <dir>', 'authenticate and encrypt every socket with the job\'s CURVE keys (dynpipe keys generate)')
+    .option('--checkpoint-dir <dir>', 'checkpoint store: every rank writes its stage there and the coordinator completes each set with a manifest')
+    .option('--checkpoint-every <k>', 'drain the pipeline and checkpoint after every k microbatches', intOption(1))
+    .option('--checkpoint-keep <n>', 'complete checkpoints kept (older ones are deleted)', intOption(1), 3)
+    .option('--resume <dir>', 'continue from a checkpoint: a store (its newest complete set) or one set; without --plan, under the checkpoint\'s plan')
+    .option('--restart-on-failure <n>', 'relaunch every rank from the newest complete checkpoint when a rank dies or goes silent, up to n times', intOption(0), 0)
     .action((f: LaunchFlags) => run(f));
 }

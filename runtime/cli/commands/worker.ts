@@ -9,6 +9,7 @@ import { DynpipeError } from '../../errors.js';
 import { intOption } from '../options.js';
 import { readPlanFile } from '../plan-file.js';
 import { readKeyDir } from '../../transport/key-files.js';
+import { networkCutAfterMs } from '../fault-hooks.js';
 
 interface WorkerFlags {
   rank: number;
@@ -31,6 +32,9 @@ interface WorkerFlags {
   rendezvousTimeoutMs: number;
   saveWeights?: string;
   curveKeys?: string;
+  checkpointDir?: string;
+  checkpointEvery?: number;
+  resume?: string;
 }
 
 const LOOPBACK = /^(127\.\d+\.\d+\.\d+|localhost|::1)$/;
@@ -43,6 +47,7 @@ async function run(f: WorkerFlags): Promise<void> {
   }
   if (f.rank >= n) throw new DynpipeError('E_USAGE', `--rank ${f.rank} is outside the plan's ${n} ranks`);
   if (f.mode !== 'pipedream') throw new DynpipeError('E_USAGE', `--mode ${f.mode}: only 'pipedream' (static plan) is available in this build`);
+  if ((f.checkpointDir === undefined) !== (f.checkpointEvery === undefined)) throw new DynpipeError('E_USAGE', '--checkpoint-dir and --checkpoint-every go together');
   const transport = f.transport ?? (LOOPBACK.test(f.masterAddr) ? 'ipc' : 'tcp');
   const bind =
     transport === 'ipc'
@@ -65,6 +70,9 @@ async function run(f: WorkerFlags): Promise<void> {
     rendezvousTimeoutMs: f.rendezvousTimeoutMs,
     saveWeightsDir: f.saveWeights,
     curve: f.curveKeys ? await readKeyDir(f.curveKeys) : undefined,
+    checkpoint: f.checkpointDir && f.checkpointEvery ? { dir: f.checkpointDir, every: f.checkpointEvery } : undefined,
+    resume: f.resume,
+    networkCutAfterMs: networkCutAfterMs(process.env, f.rank),
     say: (line) => process.stderr.write(line + '\n'),
   });
 }
@@ -93,5 +101,8 @@ export function register(program: Command): void {
     .option('--rendezvous-timeout-ms <ms>', 'deadline for all ranks to register', intOption(1), 120_000)
     .option('--save-weights <dir>', 'write this stage\'s final weights to <dir>/stage-<s>.rank-<r>.weights')
     .option('--curve-keys <dir>', 'authenticate and encrypt every socket with the job\'s CURVE keys (dynpipe keys generate)')
+    .option('--checkpoint-dir <dir>', 'checkpoint store: this rank writes its file of each set here (a directory all ranks and the coordinator share)')
+    .option('--checkpoint-every <k>', 'drain the pipeline and checkpoint after every k microbatches', intOption(1))
+    .option('--resume <dir>', 'continue from a checkpoint: a set directory, or a store (its newest complete set)')
     .action((f: WorkerFlags) => run(f));
 }
