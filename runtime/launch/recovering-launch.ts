@@ -19,7 +19,7 @@ import { CheckpointStore, type CompleteSet } from '../checkpoint/checkpoint-stor
 import { checkResumable, resumedPlanVersion } from '../checkpoint/resume-plan.js';
 import { CheckpointCollector } from '../coordinator/checkpoint-collector.js';
 import type { RunSummary } from '../coordinator/coordinator.js';
-import { lastCheckpointNote } from './checkpoint-note.js';
+import { withCheckpointNote } from './checkpoint-note.js';
 import { type LaunchOptions, launchLocal } from './local-launcher.js';
 
 export interface RecoveryOptions {
@@ -55,7 +55,7 @@ export async function launchRecovering(base: LaunchOptions, r: RecoveryOptions):
       } catch (e) {
         if (!restartable(e) || attempt >= r.restarts) {
           if (!restartable(e)) throw e;
-          throw new DynpipeError((e as DynpipeError).code, `${(e as Error).message}; ${await lastCheckpointNote(r.checkpointDir)}`, { cause: e });
+          throw new DynpipeError((e as DynpipeError).code, await withCheckpointNote((e as Error).message, r.checkpointDir), { cause: e });
         }
         const latest = (await store!.latestComplete()).set;
         from = latest ?? from;

@@ -13,7 +13,7 @@ import { readKeyDir } from '../../transport/key-files.js';
 import { CheckpointStore, openCheckpoint } from '../../checkpoint/checkpoint-store.js';
 import { checkResumable, resumedPlanVersion } from '../../checkpoint/resume-plan.js';
 import { CheckpointCollector } from '../../coordinator/checkpoint-collector.js';
-import { lastCheckpointNote } from '../../launch/checkpoint-note.js';
+import { withCheckpointNote } from '../../launch/checkpoint-note.js';
 import { DynpipeError, isDynpipeError } from '../../errors.js';
 
 interface CoordinatorFlags {
@@ -62,7 +62,7 @@ async function run(f: CoordinatorFlags): Promise<void> {
     process.stdout.write(`trained ${s.microbatches} microbatches in ${s.seconds.toFixed(1)} s: ${s.samplesPerS.toFixed(1)} samples/s\nbusy: ${busy}\n`);
   } catch (e) {
     if (!isDynpipeError(e, 'E_PEER_FAILED') && !isDynpipeError(e, 'E_PEER_TIMEOUT')) throw e;
-    throw new DynpipeError(e.code, `${e.message}; ${await lastCheckpointNote(f.checkpointDir)}`, { cause: e });
+    throw new DynpipeError(e.code, await withCheckpointNote(e.message, f.checkpointDir), { cause: e });
   } finally {
     await coordinator.close();
   }
