@@ -82,6 +82,7 @@ export const CONTROL_MESSAGES: unknown[] = [
   { type: 'error', rank: 3, message: 'out of memory' },
   { type: 'shutdown', reason: 'rank 3 failed' },
   { type: 'heartbeat', rank: 4 },
+  { type: 'checkpointed', rank: 1, cut: 8, planVersion: 0, weightVersion: 8, file: 'rank-1.tensors', blocks: [1, 2], bytes: 123, sha256: 'a'.repeat(64) },
 ];
 export const CONTROL_FRAMES = CONTROL_MESSAGES.map((m) => new Uint8Array(encodeControl(m as Parameters<typeof encodeControl>[0])));
 
