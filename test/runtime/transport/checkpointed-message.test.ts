@@ -1,10 +1,10 @@
 /** The 'checkpointed' control message: round trip, and the fields a hostile rank could abuse refused. */
 import { strict as assert } from 'node:assert';
-import { decodeControl, encodeControl } from '../../../runtime/transport/control-messages.js';
+import { type ControlOf, decodeControl, encodeControl } from '../../../runtime/transport/control-messages.js';
 import { encode as msgpackEncode } from '@msgpack/msgpack';
 import { dynpipeError } from './helpers.js';
 
-const OK = { type: 'checkpointed', rank: 1, cut: 8, planVersion: 0, weightVersion: 8, file: 'rank-1.tensors', blocks: [1, 2], bytes: 123, sha256: 'a'.repeat(64) } as const;
+const OK: ControlOf<'checkpointed'> = { type: 'checkpointed', rank: 1, cut: 8, planVersion: 0, weightVersion: 8, file: 'rank-1.tensors', blocks: [1, 2], bytes: 123, sha256: 'a'.repeat(64) };
 
 describe("control message 'checkpointed'", () => {
   it('round-trips', () => {
