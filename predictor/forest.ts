@@ -184,7 +184,7 @@ function parseOrThrow<T>(schema: z.ZodType<T>, value: unknown, where: string): T
   const parsed = schema.safeParse(value);
   if (parsed.success) return parsed.data;
   const issue = parsed.error.issues[0];
-  throw new DynpipeError('E_PREDICTOR', `${where}: ${issue.path.join('.') || '(root)'}: ${issue.message}`);
+  throw new DynpipeError('E_PREDICTOR', `${where}: ${oneLine(`${issue.path.join('.') || '(root)'}: ${issue.message}`, 500)}`);
 }
 
 /**

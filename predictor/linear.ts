@@ -87,7 +87,7 @@ export class LinearBaseline {
     const parsed = FileSchema.safeParse(value);
     if (!parsed.success) {
       const issue = parsed.error.issues[0];
-      throw new DynpipeError('E_PREDICTOR', `${where}: ${issue.path.join('.') || '(root)'}: ${issue.message}`);
+      throw new DynpipeError('E_PREDICTOR', `${where}: ${oneLine(`${issue.path.join('.') || '(root)'}: ${issue.message}`, 500)}`);
     }
     const names = LINEAR_TERMS.map((t) => t.name).join(',');
     if (parsed.data.terms.join(',') !== names || parsed.data.weights.length !== LINEAR_TERMS.length) {

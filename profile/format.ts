@@ -65,7 +65,7 @@ function describeIssues(error: z.ZodError): string {
 /** Validates an object as a profile; throws E_PROFILE_PARSE as `source: field: problem`. */
 export function validateProfile(value: unknown, source = 'profile'): Profile {
   const r = ProfileSchema.safeParse(value);
-  if (!r.success) throw new DynpipeError('E_PROFILE_PARSE', `${source}: ${describeIssues(r.error)}`);
+  if (!r.success) throw new DynpipeError('E_PROFILE_PARSE', `${source}: ${oneLine(describeIssues(r.error), 500)}`);
   return r.data;
 }
 

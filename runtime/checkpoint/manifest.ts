@@ -74,7 +74,7 @@ const ManifestSchema = z.strictObject({
 });
 
 function bad(source: string, what: string): DynpipeError {
-  return new DynpipeError('E_CHECKPOINT', `${source}: ${what}`);
+  return new DynpipeError('E_CHECKPOINT', `${source}: ${oneLine(what, 500)}`);
 }
 
 /** Checks the cross-field invariants of the file list against the plan's block count. */

@@ -166,7 +166,7 @@ function describeRowIssue(error: z.ZodError, value: unknown, where: string): str
 /** Validates one row; throws E_LOG_PARSE naming `where` (e.g. `rank-1.csv:7`) and the column. */
 export function validateRow(value: unknown, where = 'row'): RankLogRow {
   const r = RankLogRowSchema.safeParse(value);
-  if (!r.success) throw new DynpipeError('E_LOG_PARSE', describeRowIssue(r.error, value, where));
+  if (!r.success) throw new DynpipeError('E_LOG_PARSE', quoteOneLine(describeRowIssue(r.error, value, where), 500));
   return r.data;
 }
 

@@ -70,7 +70,7 @@ export function validateSummary(value: unknown, source = 'summary'): Summary {
   const issue = r.error.issues[0];
   const path = issue.path.length ? issue.path.join('.') : '(root)';
   const more = r.error.issues.length > 1 ? ` (+${r.error.issues.length - 1} more)` : '';
-  throw new DynpipeError('E_LOG_PARSE', `${source}: ${path}: ${issue.message}${more}`);
+  throw new DynpipeError('E_LOG_PARSE', `${source}: ${oneLine(`${path}: ${issue.message}`, 500)}${more}`);
 }
 
 export function parseSummary(text: string, source = 'summary'): Summary {

@@ -103,7 +103,7 @@ function describeIssues(error: z.ZodError): string {
 /** Validates an object as a plan; throws E_PLAN_INVALID naming the field. `source` prefixes the message. */
 export function validatePlan(value: unknown, source = 'plan'): Plan {
   const r = PlanSchema.safeParse(value);
-  if (!r.success) throw new DynpipeError('E_PLAN_INVALID', `${source}: ${describeIssues(r.error)}`);
+  if (!r.success) throw new DynpipeError('E_PLAN_INVALID', `${source}: ${oneLine(describeIssues(r.error), 500)}`);
   return r.data;
 }
 

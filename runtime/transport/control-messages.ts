@@ -8,7 +8,7 @@
  */
 import { decode as msgpackDecode, encode as msgpackEncode } from '@msgpack/msgpack';
 import { z } from 'zod';
-import { DynpipeError } from '../errors.js';
+import { DynpipeError, oneLine } from '../errors.js';
 import { parseEndpoint } from './endpoints.js';
 
 export const CONTROL_PROTOCOL_VERSION = 1;
@@ -90,6 +90,7 @@ function isEndpoint(s: string): boolean {
   }
 }
 
+/** Quoted values come from the peer: the message is kept to one bounded line. */
 function bad(message: string): DynpipeError {
-  return new DynpipeError('E_MESSAGE', message);
+  return new DynpipeError('E_MESSAGE', oneLine(message, 500));
 }

@@ -13,6 +13,9 @@ import { SlowdownForest } from '../../predictor/forest.js';
 import { LinearBaseline } from '../../predictor/linear.js';
 import { parseDeviceFeatures } from '../../predictor/features.js';
 import { decodeTensors } from '../../runtime/checkpoint/tensor-file.js';
+import { validateManifest } from '../../runtime/checkpoint/manifest.js';
+import { validateSummary } from '../../runtime/log/summary.js';
+import { decodeControl } from '../../runtime/transport/control-messages.js';
 import * as S from './samples.js';
 
 function clearError(code: ErrorCode, pattern: RegExp): (e: unknown) => boolean {
@@ -64,6 +67,17 @@ describe('parser fuzz regressions', () => {
     assert.throws(() => LinearBaseline.fromJSON(l, 'linear.json'), clearError('E_PREDICTOR', /^linear\.json: terms: expected \[/));
     const d = { ...(S.DEVICE_JSON as object), cpu_peer: Array.from({ length: 3000 }, (_, i) => i) };
     assert.throws(() => parseDeviceFeatures(d, 'dev.json'), clearError('E_PREDICTOR', /^dev\.json: cpu_peer: expected a finite number, got \[0,1,2/));
+  });
+
+  // zod quotes an unknown key of a strict object verbatim: a key with a line break and 3000
+  // characters used to come back as a 3000-character message on two lines.
+  it('a hostile unknown key in a manifest, summary or control message is quoted on one bounded line', () => {
+    const key = `evil\nkey${'x'.repeat(3000)}`;
+    assert.throws(() => validateManifest({ ...(S.MANIFEST_JSON as object), [key]: 1 }, 'm.json'), clearError('E_CHECKPOINT', /^m\.json: \(root\): Unrecognized key: "evil\\nkeyx+…$/));
+    const summary = JSON.parse(S.SUMMARY_TEXT) as object;
+    assert.throws(() => validateSummary({ ...summary, [key]: 1 }, 's.json'), clearError('E_LOG_PARSE', /^s\.json: \(root\): Unrecognized key: "evil\\nkeyx+…$/));
+    const frame = Buffer.from(S.msgpack({ v: 1, ...(S.CONTROL_MESSAGES[0] as object), [key]: 1 }));
+    assert.throws(() => decodeControl(frame), clearError('E_MESSAGE', /^control message 'register' is invalid: .*Unrecognized key: "evil\\nkeyx+…$/));
   });
 
   // A checksummed payload whose entry had a string shape escaped as a TypeError.
