@@ -25,6 +25,28 @@ def vgg16():
     layers += [nn.Flatten(), nn.Linear(512, 512), nn.ReLU(), nn.Linear(512, 512), nn.ReLU(), nn.Linear(512, 10)]
     return nn.Sequential(*layers), (3, 32, 32), 'image', 628131850
 
+class Bottleneck(nn.Module):
+    """CIFAR ResNet-50 bottleneck as runtime/models/resnet50.ts builds it (stride on the 3x3 conv)."""
+    def __init__(self, cin, planes, stride):
+        super().__init__()
+        cout = planes * 4
+        self.body = nn.Sequential(
+            nn.Conv2d(cin, planes, 1, bias=False), nn.BatchNorm2d(planes), nn.ReLU(),
+            nn.Conv2d(planes, planes, 3, stride=stride, padding=1, bias=False), nn.BatchNorm2d(planes), nn.ReLU(),
+            nn.Conv2d(planes, cout, 1, bias=False), nn.BatchNorm2d(cout))
+        self.shortcut = (nn.Sequential(nn.Conv2d(cin, cout, 1, stride=stride, bias=False), nn.BatchNorm2d(cout))
+                         if stride != 1 or cin != cout else nn.Identity())
+    def forward(self, x):
+        return F.relu(self.body(x) + self.shortcut(x))
+
+def resnet50():
+    layers, c = [nn.Conv2d(3, 64, 3, padding=1, bias=False), nn.BatchNorm2d(64), nn.ReLU()], 64
+    for blocks, planes, stride in ((3, 64, 1), (4, 128, 2), (6, 256, 2), (3, 512, 2)):
+        for i in range(blocks):
+            layers.append(Bottleneck(c, planes, stride if i == 0 else 1)); c = planes * 4
+    layers += [nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(c, 10)]
+    return nn.Sequential(*layers), (3, 32, 32), 'image', 2603868170
+
 class Bert(nn.Module):
     def __init__(self, vocab=1000, seq=64, hidden=128, layers=4, heads=4, ffn=512):
         super().__init__()
@@ -39,7 +61,7 @@ class Bert(nn.Module):
 def bert():
     return Bert(), (64,), 'tokens', 128326144
 
-MODELS = {'tinycnn': tinycnn, 'vgg16': vgg16, 'bert': bert}
+MODELS = {'tinycnn': tinycnn, 'vgg16': vgg16, 'resnet50': resnet50, 'bert': bert}
 
 def sync():
     torch.cuda.synchronize()

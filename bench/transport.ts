@@ -9,8 +9,12 @@
  * Prints markdown tables on stdout; the progress bar goes to stderr (TTY or --progress).
  *
  *   node dist/bench/transport.js [--transports ipc,tcp] [--sizes 4K,64K,1M,4M,16M] [--volume-mib 256]
+ *
+ * Across two hosts: `--peer-netns B` starts the peer inside network namespace B (`ip netns exec`,
+ * which keeps the fork channel's file descriptor), and `--tcp-addr` / `--peer-tcp-addr` name the
+ * addresses each side binds; bench/transport-netns.sh builds two namespaces joined by veth for it.
  */
-import { type ChildProcess, fork } from 'node:child_process';
+import { type ChildProcess, fork, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import * as os from 'node:os';
 import { fileURLToPath } from 'node:url';
@@ -24,13 +28,20 @@ import { ipcEndpoint, tcpEndpoint } from '../runtime/transport/endpoints.js';
 import { float32Tensor } from '../runtime/transport/tensor.js';
 
 type Transport = 'ipc' | 'tcp';
-type PeerCommand = { cmd: 'open'; transport: Transport; jobId: string; socketBufferBytes?: number } | { cmd: 'connect'; endpoint: string } | { cmd: 'sink' | 'echo'; count: number; mb0: number } | { cmd: 'close' };
+type PeerCommand = { cmd: 'open'; transport: Transport; jobId: string; tcpAddr: string; socketBufferBytes?: number } | { cmd: 'connect'; endpoint: string } | { cmd: 'sink' | 'echo'; count: number; mb0: number } | { cmd: 'close' };
 type PeerReply = { endpoint: string } | { ok: true } | { error: string };
 
 const TIMEOUT_MS = 120_000;
 
-function bindAddress(transport: Transport, jobId: string, rank: number): string {
-  return transport === 'ipc' ? ipcEndpoint(jobId, rank) : tcpEndpoint();
+function bindAddress(transport: Transport, jobId: string, rank: number, tcpAddr: string): string {
+  return transport === 'ipc' ? ipcEndpoint(jobId, rank) : tcpEndpoint(tcpAddr);
+}
+
+/** The peer process: forked, or inside network namespace `netns` with the same fork channel. */
+function startPeer(netns: string | undefined): ChildProcess {
+  const file = fileURLToPath(import.meta.url);
+  const stdio: ['ignore', 'inherit', 'inherit', 'ipc'] = ['ignore', 'inherit', 'inherit', 'ipc'];
+  return netns === undefined ? fork(file, ['peer'], { stdio }) : spawn('ip', ['netns', 'exec', netns, process.execPath, file, 'peer'], { stdio });
 }
 
 /** Peer mode: rank 1, obeying the parent over the fork channel; data goes over the data plane only. */
@@ -40,7 +51,7 @@ async function runPeer(): Promise<void> {
   process.on('message', (c: PeerCommand) => {
     void (async () => {
       if (c.cmd === 'open') {
-        plane = await DataPlane.open({ rank: 1, bindAddress: bindAddress(c.transport, c.jobId, 1), planVersion: 0, socketBufferBytes: c.socketBufferBytes, onReject: (e) => process.stderr.write(`peer: ${e.message}\n`) });
+        plane = await DataPlane.open({ rank: 1, bindAddress: bindAddress(c.transport, c.jobId, 1, c.tcpAddr), planVersion: 0, socketBufferBytes: c.socketBufferBytes, onReject: (e) => process.stderr.write(`peer: ${e.message}\n`) });
         reply({ endpoint: plane.endpoint });
       } else if (c.cmd === 'connect') {
         plane!.connect(0, c.endpoint);
@@ -97,6 +108,10 @@ interface Settings {
   volumeMiB: number;
   latencyIterations: number;
   socketBufferBytes?: number;
+  /** Where each side binds tcp, and the peer's network namespace (none: this one). */
+  tcpAddr: string;
+  peerTcpAddr: string;
+  peerNetns?: string;
   progress: boolean;
 }
 
@@ -109,10 +124,10 @@ async function runBench(s: Settings): Promise<{ rows: Row[]; latencies: Latency[
   bar?.start(total, 0, { phase: '' });
   for (const transport of s.transports) {
     const jobId = `bench-${process.pid}`;
-    const peer = fork(fileURLToPath(import.meta.url), ['peer'], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
-    const plane = await DataPlane.open({ rank: 0, bindAddress: bindAddress(transport, jobId, 0), planVersion: 0, socketBufferBytes: s.socketBufferBytes, onReject: (e) => process.stderr.write(`bench: ${e.message}\n`) });
+    const peer = startPeer(s.peerNetns);
+    const plane = await DataPlane.open({ rank: 0, bindAddress: bindAddress(transport, jobId, 0, s.tcpAddr), planVersion: 0, socketBufferBytes: s.socketBufferBytes, onReject: (e) => process.stderr.write(`bench: ${e.message}\n`) });
     try {
-      const { endpoint } = (await ask(peer, { cmd: 'open', transport, jobId, socketBufferBytes: s.socketBufferBytes })) as { endpoint: string };
+      const { endpoint } = (await ask(peer, { cmd: 'open', transport, jobId, tcpAddr: s.peerTcpAddr, socketBufferBytes: s.socketBufferBytes })) as { endpoint: string };
       plane.connect(1, endpoint);
       await ask(peer, { cmd: 'connect', endpoint: plane.endpoint });
       let mb = 0;
@@ -187,10 +202,12 @@ function parseTransport(value: string): Transport {
   return value;
 }
 
-function printTables({ rows, latencies }: { rows: Row[]; latencies: Latency[] }): void {
+function printTables({ rows, latencies }: { rows: Row[]; latencies: Latency[] }, s: Settings): void {
   const cpus = os.cpus();
+  const where = s.peerNetns === undefined ? 'peer in this network namespace' : `peer in network namespace ${s.peerNetns}`;
   const out: string[] = [
     `node ${process.version}, ${cpus.length} CPUs (${cpus[0]?.model.trim() ?? 'unknown'}), load average ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}`,
+    `${where}; tcp from ${s.tcpAddr} to ${s.peerTcpAddr}`,
     '',
     '| transport | message | messages | seconds | throughput GB/s | CPU µs/msg sender | CPU µs/msg receiver |',
     '|---|---:|---:|---:|---:|---:|---:|',
@@ -218,13 +235,22 @@ if (process.argv[2] === 'peer') {
     .option('--volume-mib <n>', 'bytes streamed per size, in MiB (16 to 20000 messages)', intOption(1, 1 << 16), 256)
     .option('--latency-iterations <n>', 'round trips of 4 KiB timed per transport', intOption(10, 1_000_000), 2000)
     .option('--socket-buffer-kib <n>', 'kernel socket buffer per socket, KiB (default: the OS default)', intOption(4, 1 << 20))
+    .option('--tcp-addr <ip>', 'address this side binds for tcp', '127.0.0.1')
+    .option('--peer-tcp-addr <ip>', 'address the peer binds for tcp (default: --tcp-addr)')
+    .option('--peer-netns <name>', 'run the peer in this network namespace (ip netns exec; needs root)')
     .option('--progress', 'show a progress bar even when stderr is not a terminal')
     .option('--debug', 'print stack traces of errors')
     .showHelpAfterError('(run with --help for usage)');
   program.parse(process.argv);
-  const o = program.opts<{ transports: Transport[]; sizes: number[]; volumeMib: number; latencyIterations: number; socketBufferKib?: number; progress?: boolean; debug?: boolean }>();
+  const o = program.opts<{ transports: Transport[]; sizes: number[]; volumeMib: number; latencyIterations: number; socketBufferKib?: number; tcpAddr: string; peerTcpAddr?: string; peerNetns?: string; progress?: boolean; debug?: boolean }>();
   try {
-    printTables(await runBench({ transports: o.transports, sizes: o.sizes, volumeMiB: o.volumeMib, latencyIterations: o.latencyIterations, socketBufferBytes: o.socketBufferKib === undefined ? undefined : o.socketBufferKib * 1024, progress: Boolean(o.progress) || process.stderr.isTTY }));
+    const settings: Settings = {
+      transports: o.transports, sizes: o.sizes, volumeMiB: o.volumeMib, latencyIterations: o.latencyIterations,
+      socketBufferBytes: o.socketBufferKib === undefined ? undefined : o.socketBufferKib * 1024,
+      tcpAddr: o.tcpAddr, peerTcpAddr: o.peerTcpAddr ?? o.tcpAddr, peerNetns: o.peerNetns,
+      progress: Boolean(o.progress) || process.stderr.isTTY,
+    };
+    printTables(await runBench(settings), settings);
   } catch (e) {
     reportFatal(e, Boolean(o.debug), 'bench');
   }

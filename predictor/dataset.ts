@@ -21,12 +21,12 @@ export interface DatasetRow {
   target: string;
   /** Workload that ran while the device features were observed. */
   observer: string;
-  /** Target's profiled step time per microbatch alone, and its median under the mix. */
-  aloneMs: number;
+  /** Target's median step time per microbatch under the mix (alone: `static.alone_ms`). */
   interferedMs: number;
+  /** Target's static features; `alone_ms` is its median step time alone, interleaved with the mix (mix paused). */
   static: StaticFeatures;
   device: DeviceFeatures;
-  /** interferedMs / aloneMs. */
+  /** interferedMs / static.alone_ms. */
   slowdown: number;
 }
 
@@ -35,16 +35,16 @@ const META = [
   ['repeat', 'count', 'repetition of the mix, from 0'],
   ['target', 'text', "workload whose slowdown is the target: '<model>/<first>-<end>/b<batch>' (blocks [first, end))"],
   ['observer', 'text', 'workload running on the device while the device features were observed'],
-  ['alone_ms', 'ms', "target's profiled step time per microbatch alone (smallest per-run median)"],
   ['interfered_ms', 'ms', "target's median step time per microbatch under the mix"],
 ] as const;
-const TARGET = ['slowdown', 'x', 'interfered_ms / alone_ms: the device slowdown factor for the target (the label)'] as const;
+const TARGET = ['slowdown', 'x', 'interfered_ms / alone_ms: the device slowdown factor for the target (the label); alone_ms is measured interleaved with the interfered runs (mix paused)'] as const;
 
 export const DATASET_COLUMNS: readonly string[] = [...META.map((m) => m[0]), ...FEATURES.map((f) => f.name), TARGET[0]];
 
-/** The header comment: format line plus one line per column with unit and meaning. */
-export function datasetHeaderComment(): string {
-  const lines = ['# dynpipe predictor dataset v1. Columns (name [unit]: meaning); an empty cell is a feature the host could not observe.'];
+/** The header comment: format line, provenance lines, then one line per column with unit and meaning. */
+export function datasetHeaderComment(provenance: readonly string[] = []): string {
+  const lines = ['# dynpipe predictor dataset v2. Columns (name [unit]: meaning); an empty cell is a feature the host could not observe.'];
+  for (const p of provenance) lines.push(`# ${p.replace(/\n/g, ' ')}`);
   for (const [name, unit, doc] of META) lines.push(`# ${name} [${unit}]: ${doc}`);
   for (const f of FEATURES) lines.push(`# ${f.name} [${f.unit}] (${f.group}): ${f.doc}`);
   lines.push(`# ${TARGET[0]} [${TARGET[1]}]: ${TARGET[2]}`);
@@ -57,7 +57,6 @@ function record(r: DatasetRow): unknown[] {
     r.repeat,
     r.target,
     r.observer,
-    r.aloneMs,
     r.interferedMs,
     ...STATIC_NAMES.map((n) => r.static[n]),
     ...DEVICE_NAMES.map((n) => r.device[n] ?? ''),
@@ -65,10 +64,13 @@ function record(r: DatasetRow): unknown[] {
   ];
 }
 
-/** CSV text of `rows`; with `header`, the comment and the column line come first (a new file). */
-export function printDataset(rows: readonly DatasetRow[], header: boolean): string {
+/**
+ * CSV text of `rows`; with `header`, the comment (with `provenance` lines: host, backend, flags)
+ * and the column line come first (a new file).
+ */
+export function printDataset(rows: readonly DatasetRow[], header: boolean, provenance: readonly string[] = []): string {
   const body = stringify(rows.map(record), { header, columns: header ? [...DATASET_COLUMNS] : undefined });
-  return (header ? datasetHeaderComment() : '') + body;
+  return (header ? datasetHeaderComment(provenance) : '') + body;
 }
 
 /** Parses dataset CSV text; an error names `where`, the line and the field (E_DATA). */
@@ -87,7 +89,6 @@ export function parseDataset(text: string, where: string): DatasetRow[] {
       repeat: f.integer('repeat', 0),
       target: nonEmpty('target'),
       observer: nonEmpty('observer'),
-      aloneMs: f.positive('alone_ms'),
       interferedMs: f.positive('interfered_ms'),
       static: st as StaticFeatures,
       device: dev as DeviceFeatures,
@@ -97,6 +98,29 @@ export function parseDataset(text: string, where: string): DatasetRow[] {
 }
 
 /** The key of one collected (mix, repeat) run; a resumed collection skips keys already in the file. */
+/** `x` rounded to `digits` significant digits (0 and non-finite values unchanged). */
+export function roundSignificant(x: number, digits: number): number {
+  return x === 0 || !Number.isFinite(x) ? x : Number(x.toPrecision(digits));
+}
+
+/**
+ * The row with every measured number (times, slowdown, device features and the measured
+ * `alone_ms`) rounded to `digits` significant digits, to keep dataset files small; the
+ * model-derived static features stay exact, so they equal what `staticFeatures` gives at
+ * prediction time. Measurement noise is far above 1e-4, so 5 digits lose nothing.
+ */
+export function roundMeasured(r: DatasetRow, digits: number): DatasetRow {
+  const round = (x: number): number => roundSignificant(x, digits);
+  const device = Object.fromEntries(Object.entries(r.device).map(([k, v]) => [k, v === null ? null : round(v)])) as DeviceFeatures;
+  return {
+    ...r,
+    interferedMs: round(r.interferedMs),
+    static: { ...r.static, alone_ms: round(r.static.alone_ms) },
+    device,
+    slowdown: round(r.slowdown),
+  };
+}
+
 export function runKey(mix: string, repeat: number): string {
   return `${mix}#${repeat}`;
 }

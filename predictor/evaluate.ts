@@ -1,13 +1,16 @@
 /**
- * Held-out evaluation of slowdown models: a split grouped by interference mix (a mix never lands on
- * both sides, so the test asks "how well do we predict a mix we never saw?"), MAPE and R², and
- * permutation feature importance (how much test MAPE rises when one feature column is shuffled).
+ * Held-out evaluation of slowdown models: a split, or k folds, grouped by interference mix (a mix
+ * never lands on both sides, so the test asks "how well do we predict a mix we never saw?"), MAPE
+ * and R², and permutation feature importance (how much test MAPE rises when one feature column is
+ * shuffled).
  */
 import { DynpipeError } from '../runtime/errors.js';
 import { FEATURE_NAMES } from './features.js';
-import { SlowdownForest, type ForestOptions } from './forest.js';
+import { DEFAULT_FOREST_OPTIONS, SlowdownForest, type ForestOptions } from './forest.js';
 import { LinearBaseline } from './linear.js';
 import { seededRandom, shuffled } from './random.js';
+
+const SELF_RATIO = FEATURE_NAMES.indexOf('self_compute_ratio');
 
 /** One training example: its group (the canonical mix), feature vector and measured slowdown. */
 export interface LabeledRow {
@@ -95,67 +98,144 @@ export function permutationImportance(
   return out;
 }
 
+/**
+ * Splits `items` into `k` folds by group: the groups, shuffled by `seed`, are dealt round-robin
+ * into k test sets, so every group is held out exactly once and fold sizes differ by at most one
+ * group. Each fold trains on every other group.
+ */
+export function groupedFolds<T>(items: readonly T[], groupOf: (t: T) => string, k: number, seed: number): GroupedSplit<T>[] {
+  const groups = [...new Set(items.map(groupOf))].sort();
+  if (!(Number.isInteger(k) && k >= 2 && k <= groups.length)) {
+    throw new DynpipeError('E_PREDICTOR', `grouped ${k}-fold cross-validation needs an integer k in [2, ${groups.length}] (the data has ${groups.length} mixes)`);
+  }
+  const order = shuffled(groups, seededRandom(seed));
+  return Array.from({ length: k }, (_, fold) => {
+    const testGroups = new Set(order.filter((_, i) => i % k === fold));
+    return {
+      train: items.filter((t) => !testGroups.has(groupOf(t))),
+      test: items.filter((t) => testGroups.has(groupOf(t))),
+      trainGroups: groups.filter((g) => !testGroups.has(g)),
+      testGroups: [...testGroups].sort(),
+    };
+  });
+}
+
 export interface Scores {
   mapePercent: number;
   r2: number;
 }
 
 export interface EvalReport {
+  /** Train/test splits the scores pool over: 1 for a single held-out split, k for k-fold cross-validation. */
+  folds: number;
+  /** Training rows, summed over folds. */
   trainRows: number;
+  /** Held-out rows, summed over folds (every row once under cross-validation). */
   testRows: number;
+  /** Mixes trained on in some fold, and mixes held out in some fold. */
   trainGroups: string[];
   testGroups: string[];
+  /** Scores over the pooled held-out predictions of every fold. */
   forest: Scores;
   /** Gpu-let-style least squares on utilisation terms. */
   linear: Scores;
   /** Predicting the training mean for everything: the floor any model must beat. */
   mean: Scores;
+  /** Predicting the observer's own compute ratio (`self_compute_ratio`): "the target slows as the observer did". */
+  observerRatio: Scores;
   /** The forest's scores on each tagged subset of the test rows (rows without a tag are left out). */
   forestByTag: Record<string, Scores & { rows: number }>;
-  /** Permutation importance of each feature for the forest, largest first. */
+  /** Permutation importance of each feature for the forest (test-row-weighted mean over folds), largest first. */
   importance: Array<{ feature: string; mapeRisePoints: number }>;
+  /**
+   * Label noise: the MAPE of predicting 1 for every row of the quiet group (`quietGroup`), whose true
+   * slowdown is 1 by definition; no model can be expected to score far below it. Null without such rows.
+   */
+  quietNoise: (Scores & { rows: number }) | null;
 }
 
 export interface EvalOptions {
+  /** Share of the mixes held out in a single split; ignored when `folds` is given. */
   testFraction: number;
+  /** Grouped k-fold cross-validation instead of one split. */
+  folds?: number;
   seed: number;
   forest?: Partial<ForestOptions>;
   importanceRepeats?: number;
-  /** Called after each forest tree is grown (for a progress bar). */
+  /** Called after each forest tree is grown, counting over all folds (for a progress bar). */
   onTree?: (grown: number, total: number) => void;
+  /** The group of runs without interference (the dataset's 'none' mix), for `quietNoise`. */
+  quietGroup?: string;
 }
 
-/** Trains the forest and the baselines on the train groups and scores them on the test groups. */
-export function evaluateModels(rows: readonly LabeledRow[], options: EvalOptions): EvalReport {
-  const split = groupedSplit(rows, (r) => r.group, options.testFraction, options.seed);
+/** Held-out predictions of every model on one fold's test rows. */
+interface FoldPredictions {
+  test: LabeledRow[];
+  forest: number[];
+  linear: number[];
+  mean: number[];
+  importance: number[];
+}
+
+function predictFold(split: GroupedSplit<LabeledRow>, options: EvalOptions, onTree?: (grown: number) => void): FoldPredictions {
   const xTrain = split.train.map((r) => r.x);
   const yTrain = split.train.map((r) => r.y);
   const xTest = split.test.map((r) => r.x);
   const yTest = split.test.map((r) => r.y);
-  const forest = SlowdownForest.train(xTrain, yTrain, { seed: options.seed, ...options.forest }, options.onTree);
-  const linear = LinearBaseline.train(xTrain, yTrain);
+  const forest = SlowdownForest.train(xTrain, yTrain, { seed: options.seed, ...options.forest }, onTree);
   const trainMean = yTrain.reduce((a, b) => a + b, 0) / yTrain.length;
-  const score = (p: number[]): Scores => ({ mapePercent: mape(yTest, p), r2: r2(yTest, p) });
-  const forestTest = forest.predict(xTest);
-  const forestByTag: EvalReport['forestByTag'] = {};
-  for (const tag of [...new Set(split.test.flatMap((r) => (r.tag === undefined ? [] : [r.tag])))].sort()) {
-    const idx = split.test.flatMap((r, i) => (r.tag === tag ? [i] : []));
-    const y = idx.map((i) => yTest[i]);
-    const p = idx.map((i) => forestTest[i]);
-    forestByTag[tag] = { mapePercent: mape(y, p), r2: r2(y, p), rows: idx.length };
-  }
-  const rises = permutationImportance((x) => forest.predict(x), xTest, yTest, options.seed, options.importanceRepeats ?? 3);
   return {
-    trainRows: split.train.length,
-    testRows: split.test.length,
-    trainGroups: split.trainGroups,
-    testGroups: split.testGroups,
-    forest: score(forestTest),
-    linear: score(linear.predict(xTest)),
-    mean: score(yTest.map(() => trainMean)),
-    forestByTag,
-    importance: FEATURE_NAMES.map((feature, j) => ({ feature, mapeRisePoints: rises[j] })).sort((a, b) => b.mapeRisePoints - a.mapeRisePoints),
+    test: split.test,
+    forest: forest.predict(xTest),
+    linear: LinearBaseline.train(xTrain, yTrain).predict(xTest),
+    mean: yTest.map(() => trainMean),
+    importance: permutationImportance((x) => forest.predict(x), xTest, yTest, options.seed, options.importanceRepeats ?? 3),
   };
+}
+
+/**
+ * Trains the forest and the baselines on the train groups and scores them on the held-out groups:
+ * one split (`testFraction`) or grouped k-fold cross-validation (`folds`), pooling the held-out
+ * predictions of every fold before scoring.
+ */
+export function evaluateModels(rows: readonly LabeledRow[], options: EvalOptions): EvalReport {
+  const byGroup = (r: LabeledRow): string => r.group;
+  const splits = options.folds === undefined ? [groupedSplit(rows, byGroup, options.testFraction, options.seed)] : groupedFolds(rows, byGroup, options.folds, options.seed);
+  const trees = { ...DEFAULT_FOREST_OPTIONS, ...options.forest }.trees;
+  const folds = splits.map((split, f) => predictFold(split, options, (n) => options.onTree?.(f * trees + n, splits.length * trees)));
+  const test = folds.flatMap((f) => f.test);
+  const y = test.map((r) => r.y);
+  const pooled = (model: 'forest' | 'linear' | 'mean'): number[] => folds.flatMap((f) => f[model]);
+  const score = (p: number[]): Scores => scoreOf(y, p);
+  const forest = pooled('forest');
+  const forestByTag: EvalReport['forestByTag'] = {};
+  for (const tag of [...new Set(test.flatMap((r) => (r.tag === undefined ? [] : [r.tag])))].sort()) {
+    const idx = test.flatMap((r, i) => (r.tag === tag ? [i] : []));
+    const yt = idx.map((i) => y[i]);
+    const p = idx.map((i) => forest[i]);
+    forestByTag[tag] = { mapePercent: mape(yt, p), r2: r2(yt, p), rows: idx.length };
+  }
+  const quiet = rows.filter((r) => options.quietGroup !== undefined && r.group === options.quietGroup);
+  const quietNoise = quiet.length === 0 ? null : { ...scoreOf(quiet.map((r) => r.y), quiet.map(() => 1)), rows: quiet.length };
+  const rise = FEATURE_NAMES.map((_, j) => folds.reduce((s, f) => s + f.importance[j] * f.test.length, 0) / test.length);
+  return {
+    folds: splits.length,
+    trainRows: splits.reduce((s, split) => s + split.train.length, 0),
+    testRows: test.length,
+    trainGroups: [...new Set(splits.flatMap((split) => split.trainGroups))].sort(),
+    testGroups: [...new Set(splits.flatMap((split) => split.testGroups))].sort(),
+    forest: score(forest),
+    linear: score(pooled('linear')),
+    mean: score(pooled('mean')),
+    observerRatio: score(test.map((r) => r.x[SELF_RATIO])),
+    forestByTag,
+    importance: FEATURE_NAMES.map((feature, j) => ({ feature, mapeRisePoints: rise[j] })).sort((a, b) => b.mapeRisePoints - a.mapeRisePoints),
+    quietNoise,
+  };
+}
+
+function scoreOf(actual: readonly number[], predicted: readonly number[]): Scores {
+  return { mapePercent: mape(actual, predicted), r2: r2(actual, predicted) };
 }
 
 function sameLength(a: readonly number[], b: readonly number[]): void {

@@ -4,12 +4,13 @@
  * A row describes "block range R at batch size B, on a device observed in state D" and its target is
  * the slowdown factor of that device for R: time per microbatch under the device's current
  * interference / time alone. Features come in two groups:
- *  - static: computed from `ModelSpec.blocks` [a, b) and B alone (FLOPs, params, bytes, block kinds);
+ *  - static: computed from `ModelSpec.blocks` [a, b) and B (FLOPs, params, bytes, block kinds), plus
+ *    the range's profiled step time alone on the device (`alone_ms`, from the device's profile);
  *  - device: observed on the device during a window (host counters, GPU counters, and the timing of
  *    the stage that happened to be running there, the "observer").
  *
  * Invariant: to ask "how would a different range R' run on this device?" keep the device features and
- * swap the static ones — `toVector(staticFeatures(spec, R', B), device)` — nothing in the device group
+ * swap the static ones — `toVector(staticFeatures(spec, R', B, aloneMs(R')), device)` — nothing in the device group
  * depends on the candidate range. The observer's own arithmetic intensity is a device feature
  * (context for `self_compute_ratio`), not a static one.
  *
@@ -41,6 +42,7 @@ export const FEATURES = [
   { name: 'attention_blocks', group: 'static', unit: 'count', nullable: false, doc: "blocks of kind 'attention'" },
   { name: 'pool_blocks', group: 'static', unit: 'count', nullable: false, doc: "blocks of kind 'pool'" },
   { name: 'other_blocks', group: 'static', unit: 'count', nullable: false, doc: 'blocks of any other kind (embedding, norm, residual, head, other)' },
+  { name: 'alone_ms', group: 'static', unit: 'ms', nullable: false, doc: "the range's profiled step time per microbatch alone on this device (the profile's value; in collection the interleaved alone median)" },
   { name: 'self_compute_ratio', group: 'device', unit: 'x', nullable: false, doc: "observer stage's compute ms per microbatch / its profiled alone value" },
   { name: 'self_flops_per_byte', group: 'device', unit: 'FLOP/B', nullable: false, doc: "observer stage's arithmetic intensity (context for self_compute_ratio)" },
   { name: 'wait_fraction', group: 'device', unit: 'fraction', nullable: false, doc: 'share of the window the observer spent waiting on send/recv' },
@@ -49,7 +51,9 @@ export const FEATURES = [
   { name: 'cpu_peer', group: 'device', unit: 'cores', nullable: false, doc: 'busy cores of the machine beyond the worker: machine busy - cpu_self, at least 0' },
   { name: 'cpu_util_cores', group: 'device', unit: 'fraction', nullable: false, doc: 'busy share of the cores the worker may run on (/proc/stat)' },
   { name: 'cpu_util_machine', group: 'device', unit: 'fraction', nullable: false, doc: 'busy share of all cores (/proc/stat)' },
-  { name: 'procs_running_per_core', group: 'device', unit: 'tasks/core', nullable: false, doc: 'runnable tasks (/proc/stat procs_running) per core' },
+  { name: 'procs_running_per_core', group: 'device', unit: 'tasks/core', nullable: false, doc: 'runnable tasks besides the reader (/proc/stat procs_running, mean of both window ends) per core' },
+  { name: 'runq_wait_fraction', group: 'device', unit: 'fraction', nullable: true, doc: "share of the window the worker's main thread waited on a run queue for a CPU (schedstat)" },
+  { name: 'cpu_pressure', group: 'device', unit: 'fraction', nullable: true, doc: 'share of the window in which some task of the machine waited for a CPU (/proc/pressure/cpu some)' },
   { name: 'load_avg_per_core', group: 'device', unit: 'tasks/core', nullable: false, doc: '1-minute load average per core' },
   { name: 'membw_probe_gbps', group: 'device', unit: 'GB/s', nullable: false, doc: 'copy bandwidth of a tiny in-process probe (4 MiB buffer)' },
   { name: 'gpu_util', group: 'device', unit: 'fraction', nullable: true, doc: 'nvidia-smi utilization.gpu of the worker GPU' },
@@ -64,6 +68,8 @@ export type DeviceName = Extract<Def, { group: 'device' }>['name'];
 type NullableName = Extract<Def, { nullable: true }>['name'];
 
 export type StaticFeatures = { [K in StaticName]: number };
+/** The static features that follow from the model alone (all but the profiled `alone_ms`). */
+export type RangeFeatures = Omit<StaticFeatures, 'alone_ms'>;
 export type DeviceFeatures = { [K in DeviceName]: K extends NullableName ? number | null : number };
 
 export const FEATURE_NAMES: readonly FeatureName[] = FEATURES.map((f) => f.name);
@@ -73,7 +79,7 @@ export const DEVICE_NAMES = FEATURES.filter((f) => f.group === 'device').map((f)
 /** The numeric stand-in for an unobservable (null) device feature. */
 export const MISSING = -1;
 
-const KIND_COLUMN: Record<BlockKind, StaticName> = {
+const KIND_COLUMN: Record<BlockKind, keyof RangeFeatures> = {
   conv: 'conv_blocks',
   dense: 'dense_blocks',
   attention: 'attention_blocks',
@@ -85,8 +91,22 @@ const KIND_COLUMN: Record<BlockKind, StaticName> = {
   other: 'other_blocks',
 };
 
-/** Static features of blocks [start, end) of `spec` at `batchSize` samples per microbatch. */
-export function staticFeatures(spec: ModelSpec, start: number, end: number, batchSize: number): StaticFeatures {
+/**
+ * Static features of blocks [start, end) of `spec` at `batchSize` samples per microbatch that has
+ * been profiled at `aloneMs` per microbatch on the device in question.
+ */
+export function staticFeatures(spec: ModelSpec, start: number, end: number, batchSize: number, aloneMs: number): StaticFeatures {
+  return withAloneMs(rangeFeatures(spec, start, end, batchSize), aloneMs);
+}
+
+/** `range` completed with its profiled step time; E_PREDICTOR unless `aloneMs` is finite and > 0. */
+export function withAloneMs(range: RangeFeatures, aloneMs: number): StaticFeatures {
+  if (!(Number.isFinite(aloneMs) && aloneMs > 0)) throw new DynpipeError('E_PREDICTOR', `profiled alone time must be a finite number of ms > 0, got ${aloneMs}`);
+  return { ...range, alone_ms: aloneMs };
+}
+
+/** The model-derived static features of blocks [start, end) of `spec` at `batchSize`. */
+export function rangeFeatures(spec: ModelSpec, start: number, end: number, batchSize: number): RangeFeatures {
   if (!(Number.isInteger(start) && Number.isInteger(end) && start >= 0 && start < end && end <= spec.blocks.length)) {
     throw new DynpipeError('E_PREDICTOR', `block range [${start}, ${end}) is not inside ${spec.name}'s ${spec.blocks.length} blocks`);
   }
@@ -94,7 +114,7 @@ export function staticFeatures(spec: ModelSpec, start: number, end: number, batc
     throw new DynpipeError('E_PREDICTOR', `batch size must be a positive integer, got ${batchSize}`);
   }
   const blocks = spec.blocks.slice(start, end);
-  const f: StaticFeatures = {
+  const f: RangeFeatures = {
     batch_size: batchSize,
     blocks: blocks.length,
     gflops: 0,

@@ -14,6 +14,8 @@ export type HostObservation = Pick<
   | 'cpu_util_cores'
   | 'cpu_util_machine'
   | 'procs_running_per_core'
+  | 'runq_wait_fraction'
+  | 'cpu_pressure'
   | 'load_avg_per_core'
   | 'membw_probe_gbps'
   | 'gpu_util'
@@ -38,6 +40,21 @@ export interface StageObservation {
   windowMs: number;
 }
 
+/**
+ * Field-wise mean of several windows' observations (of about equal length); a nullable field is
+ * null when any window could not observe it.
+ */
+export function meanObservation(windows: readonly HostObservation[]): HostObservation {
+  if (windows.length === 0) throw new DynpipeError('E_PREDICTOR', 'mean of no observation windows');
+  const keys = Object.keys(windows[0]) as Array<keyof HostObservation>;
+  const out = {} as Record<keyof HostObservation, number | null>;
+  for (const k of keys) {
+    const values = windows.map((w) => w[k]);
+    out[k] = values.some((v) => v === null) ? null : (values as number[]).reduce((a, b) => a + b, 0) / values.length;
+  }
+  return out as HostObservation;
+}
+
 export function deviceFeatures(host: HostObservation, stage: StageObservation): DeviceFeatures {
   const positive = (x: number, what: string): number => {
     if (!(Number.isFinite(x) && x > 0)) throw new DynpipeError('E_PREDICTOR', `stage observation: ${what} must be > 0, got ${x}`);
@@ -55,6 +72,8 @@ export function deviceFeatures(host: HostObservation, stage: StageObservation): 
     cpu_util_cores: host.cpu_util_cores,
     cpu_util_machine: host.cpu_util_machine,
     procs_running_per_core: host.procs_running_per_core,
+    runq_wait_fraction: host.runq_wait_fraction,
+    cpu_pressure: host.cpu_pressure,
     load_avg_per_core: host.load_avg_per_core,
     membw_probe_gbps: host.membw_probe_gbps,
     gpu_util: host.gpu_util,

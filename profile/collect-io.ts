@@ -1,12 +1,12 @@
 /**
  * The real effects behind the collection loop (predictor/collect.ts): stage workloads timed on the
- * current tfjs backend, interferers as generator processes, host observations from /proc/stat and
- * nvidia-smi. Used by `dynpipe predictor collect` and by the smoke test.
+ * current tfjs backend (the caller selected it), interferers as generator processes that pause on
+ * request, host observations from /proc/stat and nvidia-smi. Used by `dynpipe predictor collect`.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { ModelSpec } from '../runtime/models/block.js';
 import { workloadId, type CollectIo, type RunningMix, type SendDelay, type Workload, type WorkloadRun } from '../predictor/collect.js';
-import { staticFeatures } from '../predictor/features.js';
+import { rangeFeatures } from '../predictor/features.js';
 import type { HostObservation } from '../predictor/observation.js';
 import type { Mix } from '../predictor/mix.js';
 import type { HostSampler } from '../runtime/stats/host-stats.js';
@@ -19,7 +19,7 @@ export interface ProcessCollectOptions {
   group: GeneratorGroup;
   /** Timed microbatches per workload run. */
   microbatches: number;
-  /** Wait after starting a mix's generators before measuring. */
+  /** Wait after starting a mix's generators before measuring (pauses and resumes do not wait). */
   settleMs: number;
   /** Seeds workload tensors and net jitter. */
   seed: number;
@@ -34,7 +34,7 @@ export class ProcessCollectIo implements CollectIo {
   /** Registers blocks [start, end) of `spec` at `batch` as a workload; its tensors are built on first run. */
   addWorkload(spec: ModelSpec, start: number, end: number, batch: number): Workload {
     const id = workloadId(spec.name, start, end, batch);
-    const features = staticFeatures(spec, start, end, batch);
+    const features = rangeFeatures(spec, start, end, batch);
     let timer: Promise<StageTimer> | undefined;
     this.timers.set(id, () =>
       (timer ??= createStageTimer(spec, start, end, batch, this.o.seed).then((t) => {
@@ -53,7 +53,8 @@ export class ProcessCollectIo implements CollectIo {
 
   async startMix(mix: Mix): Promise<RunningMix> {
     const started: RunningGenerator[] = [];
-    const stop = async (): Promise<void> => void (await Promise.all(started.map((g) => g.stop())));
+    const each = (f: (g: RunningGenerator) => Promise<void>) => async (): Promise<void> => void (await Promise.all(started.map(f)));
+    const stop = each((g) => g.stop());
     try {
       for (const spec of mix) if (spec.kind !== 'net') started.push(await this.o.group.start(spec));
     } catch (e) {
@@ -62,7 +63,7 @@ export class ProcessCollectIo implements CollectIo {
     }
     if (started.length > 0) await sleep(this.o.settleMs);
     const net = mix.flatMap((s, i) => (s.kind === 'net' ? [netDelayHook(s.intensity, { seed: this.o.seed + i })] : []));
-    return { sendDelay: combineDelays(net), stop };
+    return { sendDelay: combineDelays(net), pause: each((g) => g.pause()), resume: each((g) => g.resume()), stop };
   }
 
   async openWindow(): Promise<() => Promise<HostObservation>> {

@@ -12,7 +12,7 @@
  * `parseProfile(printProfile(p))` deep-equals `p` for every valid profile `p`.
  */
 import { z } from 'zod';
-import { DynpipeError, oneLine } from '../runtime/errors.js';
+import { parseJsonWith, printJson, validateWith } from '../runtime/json-format.js';
 import type { BlockKind } from '../runtime/models/block.js';
 
 const ArgValue = z.union([z.number(), z.string(), z.boolean()]);
@@ -55,33 +55,18 @@ export type Profile = z.infer<typeof ProfileSchema>;
 export type ProfileInput = z.input<typeof ProfileSchema>;
 export type ProfileBlock = z.infer<typeof ProfileBlockSchema>;
 
-function describeIssues(error: z.ZodError): string {
-  const first = error.issues[0];
-  const path = first.path.length ? first.path.join('.') : '(root)';
-  const more = error.issues.length > 1 ? ` (+${error.issues.length - 1} more)` : '';
-  return `${path}: ${first.message}${more}`;
-}
-
 /** Validates an object as a profile; throws E_PROFILE_PARSE as `source: field: problem`. */
 export function validateProfile(value: unknown, source = 'profile'): Profile {
-  const r = ProfileSchema.safeParse(value);
-  if (!r.success) throw new DynpipeError('E_PROFILE_PARSE', `${source}: ${oneLine(describeIssues(r.error), 500)}`);
-  return r.data;
+  return validateWith(ProfileSchema, value, 'E_PROFILE_PARSE', source);
 }
 
 export function parseProfile(text: string, source = 'profile'): Profile {
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch (e) {
-    throw new DynpipeError('E_PROFILE_PARSE', `${source}: not valid JSON (${oneLine((e as Error).message)})`);
-  }
-  return validateProfile(value, source);
+  return parseJsonWith(ProfileSchema, text, 'E_PROFILE_PARSE', source);
 }
 
 /** Stable, human-diffable JSON (one block per line group); the inverse of `parseProfile`. */
 export function printProfile(profile: Profile): string {
-  return JSON.stringify(profile, null, 2) + '\n';
+  return printJson(profile);
 }
 
 /** Sum of forward + backward time over all blocks (ms per minibatch on one device). */

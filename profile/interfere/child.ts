@@ -2,9 +2,12 @@
  * Entry point of one generator process: `node child.js '<ChildSpec JSON>'`, started by spawn.ts with
  * an IPC channel. It prepares its load (table below, one file per kind), reports
  * `{type: 'ready', detail}` or `{type: 'error', message}`, then runs the duty cycle until its parent
- * stops it or goes away (lifeline.ts).
+ * stops it or goes away (lifeline.ts). The parent may send `{type: 'pause'}` and `{type: 'resume'}`;
+ * each is acknowledged (`paused`, `resumed`) once no step is running and none will start (pause)
+ * or steps may run again (resume).
  */
 import { runDutyCycle, type Step } from './duty-cycle.js';
+import { PauseGate } from './pause-gate.js';
 import { watchParent } from './lifeline.js';
 import { cpuStep } from './cpu.js';
 import { membwStep } from './membw.js';
@@ -22,7 +25,9 @@ export interface ChildSpec {
   device: number;
 }
 
-export type ChildMessage = { type: 'ready'; detail: string } | { type: 'error'; message: string };
+export type ChildMessage = { type: 'ready'; detail: string } | { type: 'error'; message: string } | { type: 'paused' } | { type: 'resumed' };
+
+export type ParentMessage = { type: 'pause' } | { type: 'resume' };
 
 interface Prepared {
   step: Step;
@@ -50,8 +55,14 @@ async function main(): Promise<void> {
   const prepare = PREPARE[spec.kind];
   if (!prepare) throw new Error(`unknown generator kind '${String(spec.kind)}'`);
   const prepared = await prepare(spec);
+  const gate = new PauseGate();
+  process.on('message', (m: ParentMessage) => {
+    if (m.type === 'pause') gate.pause();
+    else gate.resume();
+    send({ type: m.type === 'pause' ? 'paused' : 'resumed' });
+  });
   send({ type: 'ready', detail: prepared.detail });
-  await runDutyCycle({ intensity: spec.intensity, periodMs: spec.periodMs }, prepared.step, abort.signal);
+  await runDutyCycle({ intensity: spec.intensity, periodMs: spec.periodMs }, prepared.step, abort.signal, gate);
   prepared.close();
   process.exit(0);
 }

@@ -13,7 +13,7 @@ import { delimiter, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DynpipeError } from '../../runtime/errors.js';
 import { formatInterferer, type InterfererSpec } from '../../predictor/mix.js';
-import type { ChildMessage, ChildSpec } from './child.js';
+import type { ChildMessage, ChildSpec, ParentMessage } from './child.js';
 
 export interface GeneratorOptions {
   periodMs: number;
@@ -34,6 +34,10 @@ export interface RunningGenerator {
   pinned: boolean;
   /** What each child reported when ready (e.g. the GPU adapter). */
   details: string[];
+  /** Resolves once every process of the generator has stopped working (it stays alive, idle). */
+  pause(): Promise<void>;
+  /** Resolves once every process works again. */
+  resume(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -88,7 +92,15 @@ export class GeneratorGroup {
     try {
       const details = await Promise.all(procs.map((p) => this.ready(p, spec)));
       const wantsPin = placements.some((c) => c !== null);
-      return { spec, pids: procs.map((p) => p.proc.pid ?? -1), pinned: !wantsPin || this.taskset !== null, details, stop };
+      return {
+        spec,
+        pids: procs.map((p) => p.proc.pid ?? -1),
+        pinned: !wantsPin || this.taskset !== null,
+        details,
+        pause: () => this.command(procs, spec, { type: 'pause' }, 'paused'),
+        resume: () => this.command(procs, spec, { type: 'resume' }, 'resumed'),
+        stop,
+      };
     } catch (e) {
       await stop();
       throw e;
@@ -117,16 +129,39 @@ export class GeneratorGroup {
   }
 
   private ready(child: Child, spec: InterfererSpec): Promise<string> {
+    return this.awaitMessage(child, spec, 'ready', (m) => (m.type === 'ready' ? m.detail : undefined));
+  }
+
+  /** Sends `message` to every child and resolves once each acknowledged it with `ack`. */
+  private async command(procs: readonly Child[], spec: InterfererSpec, message: ParentMessage, ack: ChildMessage['type']): Promise<void> {
+    await Promise.all(
+      procs.map((p) => {
+        const acked = this.awaitMessage(p, spec, `${message.type}d`, (m) => (m.type === ack ? ack : undefined));
+        p.proc.send(message);
+        return acked;
+      }),
+    );
+  }
+
+  /**
+   * Resolves with `accept(m)` for the first message it accepts; rejects on an error message, on
+   * exit, or after the ready deadline (`doing` names the awaited state in that error).
+   */
+  private awaitMessage(child: Child, spec: InterfererSpec, doing: string, accept: (m: ChildMessage) => string | undefined): Promise<string> {
     const c = child.proc;
     const what = `${formatInterferer(spec)} (pid ${c.pid})`;
     return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => done(new DynpipeError('E_PEER_TIMEOUT', `${what}: generator not ready after ${this.options.readyTimeoutMs} ms`)), this.options.readyTimeoutMs);
-      const onMessage = (m: ChildMessage): void => done(m.type === 'ready' ? m.detail : new DynpipeError(spec.kind === 'gpu' ? 'E_BACKEND' : 'E_PEER_FAILED', `${what}: ${m.message}`));
+      const timer = setTimeout(() => done(new DynpipeError('E_PEER_TIMEOUT', `${what}: generator not ${doing} after ${this.options.readyTimeoutMs} ms`)), this.options.readyTimeoutMs);
+      const onMessage = (m: ChildMessage): void => {
+        if (m.type === 'error') return done(new DynpipeError(spec.kind === 'gpu' ? 'E_BACKEND' : 'E_PEER_FAILED', `${what}: ${m.message}`));
+        const accepted = accept(m);
+        if (accepted !== undefined) done(accepted);
+      };
       const onExit = (code: number | null, signal: string | null): void => {
         const tail = (child.stderrTail().trim().split('\n').at(-1) ?? '').trim();
-        done(new DynpipeError('E_PEER_FAILED', `${what}: generator exited (${signal ?? `code ${code}`}) before it was ready${tail ? `: ${tail}` : ''}`));
+        done(new DynpipeError('E_PEER_FAILED', `${what}: generator exited (${signal ?? `code ${code}`}) before it was ${doing}${tail ? `: ${tail}` : ''}`));
       };
-      const onError = (e: Error): void => done(new DynpipeError('E_PEER_FAILED', `${what}: cannot start: ${e.message}`));
+      const onError = (e: Error): void => done(new DynpipeError('E_PEER_FAILED', `${what}: ${doing === 'ready' ? 'cannot start' : `not ${doing}`}: ${e.message}`));
       const done = (r: string | Error): void => {
         clearTimeout(timer);
         c.off('message', onMessage);

@@ -12,14 +12,14 @@ import * as tf from '@tensorflow/tfjs-core';
 import { DynpipeError } from '../errors.js';
 import { adapterLabel, softwareRenderer } from './adapter.js';
 import { AUTO_ORDER, pickAuto, type BackendProbe, type ConcreteBackend } from './auto.js';
-import type { BackendName, BackendOptions } from './options.js';
+import { webgpuKernelsFromEnv, type BackendName, type BackendOptions } from './options.js';
 import { loadTfjsNode } from './native.js';
 import { registerOwnKernels } from './register.js';
 import { activateWasm, wasmDetail } from './wasm.js';
 import { activateWebGpu, probeWebGpu, releaseWebGpu, shutdownWebGpu } from './webgpu.js';
 
 export type { ConcreteBackend } from './auto.js';
-export { BACKEND_NAMES, backendOptionsFromEnv, isBackendName, parseBackendName, type BackendName, type BackendOptions } from './options.js';
+export { BACKEND_NAMES, backendOptionsFromEnv, isBackendName, parseBackendName, webgpuKernelsFromEnv, type BackendName, type BackendOptions, type WebGpuKernelChoice } from './options.js';
 
 export interface BackendChoice {
   name: ConcreteBackend;
@@ -85,7 +85,7 @@ export async function listBackends(options: BackendOptions = {}): Promise<Backen
 
 /** Makes `name` current; resolves to a description of the device it runs on. */
 async function activate(name: ConcreteBackend, options: BackendOptions): Promise<string> {
-  registerOwnKernels();
+  registerOwnKernels(options.webgpuKernels ?? webgpuKernelsFromEnv(process.env));
   switch (name) {
     case 'tensorflow': {
       const native = await loadTfjsNode();

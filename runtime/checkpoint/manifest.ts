@@ -9,7 +9,8 @@
  *     "weight_version": 12,        optimizer steps every stage has taken at the cut
  *     "plan_version": 0,           version of `plan` (bumped when a job resumes under another plan)
  *     "seed": 3,                   plan.training.seed: parameter init, data order and synthetic data
- *     "plan": {...},               the plan the files were written under (plan/plan.ts)
+ *     "plan": {...},               the plan to continue with (plan/plan.ts): the one the files were
+ *                                  written under, or at a plan change's cut the new one
  *     "files": [{ "file": "rank-0.tensors", "rank": 0, "blocks": [0, 1], "bytes": 1234, "sha256": "…" }, …],
  *     "extra": {...} }             optional annotations of the writer (numbers, strings, booleans, number lists)
  *
@@ -40,6 +41,13 @@ export interface RankFileRecord {
 }
 
 export type ExtraValue = number | string | boolean | number[];
+
+/**
+ * The extras of a set taken at a plan change's cut (coordinator/cutover-driver.ts): when each rank
+ * drained there (job clock, ms, by rank) and the partition the job ran before the cut. A rank
+ * restarted from such a set logs the change with them.
+ */
+export const CUT_EXTRAS = { drainedAtMs: 'drained_at_ms', previousPartition: 'previous_partition' } as const;
 
 export interface Manifest {
   cutMicrobatch: number;

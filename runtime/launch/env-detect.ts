@@ -16,7 +16,8 @@
  *  5. values only implied by Slurm, used when nothing above sets the field: the coordinator is the
  *     first host of the step's node list, and its port is derived from the job id. They are
  *     guesses, so a variable that names the address or port replaces them without a conflict;
- *  6. local rank alone has a default, 0.
+ *  6. local rank defaults to 0, and world size to the plan's number of ranks when the caller
+ *     passes it (`planWorldSize`; ranks started by hand need not repeat it).
  * A missing rank, world size, address or port is an E_USAGE naming the flag and variables to set.
  *
  * `launcher` (flag, or DYNPIPE_LAUNCHER) restricts steps 3 and 5 to one launcher's variables, for jobs
@@ -51,6 +52,8 @@ export interface LaunchFlags {
   masterAddr?: string;
   masterPort?: number;
   launcher?: Launcher;
+  /** The plan's number of ranks: the world size when no flag or launcher variable sets one. */
+  planWorldSize?: number;
 }
 
 export interface DetectedLaunch {
@@ -235,10 +238,12 @@ function resolve(env: Env, flags: LaunchFlags, field: Field, only: Launcher | un
     (only === undefined || only === 'slurm' ? impliedBySlurm(env, field) : undefined);
   if (found) return found;
   if (field === 'localRank') return { value: 0, source: { kind: 'default', detail: 'default' } };
+  if (field === 'worldSize' && flags.planWorldSize !== undefined) return { value: flags.planWorldSize, source: { kind: 'default', detail: 'the plan' } };
   throw missing(field, only);
 }
 
-function describe(s: Sourced<unknown>): string {
+/** Where a value came from, for messages: '--rank', 'default', 'SLURM_PROCID (slurm)'. */
+export function describeSource(s: Sourced<unknown>): string {
   const { kind, detail } = s.source;
   return kind === 'flag' || kind === 'default' ? detail : `${detail} (${kind})`;
 }
@@ -262,7 +267,7 @@ export function detectLaunch(env: Env, flags: LaunchFlags = {}): DetectedLaunch 
     if (out[f].value >= out.worldSize.value) {
       throw new DynpipeError(
         'E_USAGE',
-        `${FIELDS[f].label} ${out[f].value} from ${describe(out[f])} must be below world size ${out.worldSize.value} from ${describe(out.worldSize)}`,
+        `${FIELDS[f].label} ${out[f].value} from ${describeSource(out[f])} must be below world size ${out.worldSize.value} from ${describeSource(out.worldSize)}`,
       );
     }
   }
@@ -273,7 +278,7 @@ export function detectLaunch(env: Env, flags: LaunchFlags = {}): DetectedLaunch 
 export function formatDetected(d: DetectedLaunch): string {
   const rows: string[][] = [
     ['field', 'value', 'source'],
-    ...(Object.keys(FIELDS) as Field[]).map((f) => [FIELDS[f].label, String(d[f].value), describe(d[f])]),
+    ...(Object.keys(FIELDS) as Field[]).map((f) => [FIELDS[f].label, String(d[f].value), describeSource(d[f])]),
   ];
   const widths = [0, 1].map((c) => Math.max(...rows.map((r) => r[c].length)));
   return rows.map((r) => `${r[0].padEnd(widths[0])}  ${r[1].padEnd(widths[1])}  ${r[2]}`).join('\n') + '\n';

@@ -23,9 +23,9 @@ import { withCheckpointNote } from './checkpoint-note.js';
 import { type LaunchOptions, launchLocal } from './local-launcher.js';
 
 export interface RecoveryOptions {
-  /** The checkpoint store the ranks write to (absent: no checkpoints). */
+  /** The checkpoint store the ranks write to (absent: no checkpoints): sets at plan changes' cuts, and periodic ones. */
   checkpointDir?: string;
-  /** With checkpointDir: drain and checkpoint after every this many microbatches. */
+  /** With checkpointDir: drain and checkpoint after every this many microbatches (absent: only at cuts). */
   checkpointEvery?: number;
   /** Complete sets kept in the store. */
   checkpointKeep: number;
@@ -35,6 +35,8 @@ export interface RecoveryOptions {
   planGiven: boolean;
   /** Relaunches allowed after a rank fails (--restart-on-failure). */
   restarts: number;
+  /** The plan-change settings of an attempt that starts under `plan` at `planVersion` (absent: pipedream). */
+  changesFor?(plan: Plan, planVersion: number): Promise<LaunchOptions['changes']>;
 }
 
 /** Failures a relaunch can cure: a rank died, went silent or missed a deadline. */
@@ -71,13 +73,15 @@ async function launchAttempt(base: LaunchOptions, r: RecoveryOptions, store: Che
   if (from) checkResumable(from.manifest, plan, `checkpoint ${from.dir}`);
   const planVersion = from ? resumedPlanVersion(from.manifest, plan) : 0;
   const workerArgs = [...base.workerArgs];
-  if (store && r.checkpointEvery) workerArgs.push('--checkpoint-dir', store.root, '--checkpoint-every', String(r.checkpointEvery));
-  if (from) workerArgs.push('--resume', from.dir);
+  if (store) workerArgs.push('--checkpoint-dir', store.root);
+  if (store && r.checkpointEvery) workerArgs.push('--checkpoint-every', String(r.checkpointEvery));
   let planPath = base.planPath;
   if (!r.planGiven) { // the checkpoint's plan (or the default one): the ranks read it from a copy
     await writeFile(planFile, printPlan(plan));
     planPath = planFile;
   }
   const checkpoints = store ? new CheckpointCollector({ store, plan, planVersion, keep: r.checkpointKeep, say: base.say }) : undefined;
-  return launchLocal({ ...base, plan, planPath, workerArgs, startMicrobatch: from?.manifest.cutMicrobatch, checkpoints });
+  const changes = r.changesFor ? await r.changesFor(plan, planVersion) : base.changes;
+  const resume = from ? { dir: from.dir, cutMicrobatch: from.manifest.cutMicrobatch, planVersion } : undefined;
+  return launchLocal({ ...base, plan, planPath, workerArgs, resume, checkpoints, changes });
 }

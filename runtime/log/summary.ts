@@ -4,7 +4,7 @@
  * never says more than the rows do. `parseSummary(printSummary(s))` deep-equals `s`.
  */
 import { z } from 'zod';
-import { DynpipeError, oneLine } from '../errors.js';
+import { parseJsonWith, printJson, validateWith } from '../json-format.js';
 import { InterferenceLevelSchema } from './rank-log.js';
 
 export const SUMMARY_FILE_NAME = 'summary.json';
@@ -65,25 +65,14 @@ export type Summary = z.infer<typeof SummarySchema>;
 
 /** Validates an object as a summary; throws E_LOG_PARSE naming `source` and the field. */
 export function validateSummary(value: unknown, source = 'summary'): Summary {
-  const r = SummarySchema.safeParse(value);
-  if (r.success) return r.data;
-  const issue = r.error.issues[0];
-  const path = issue.path.length ? issue.path.join('.') : '(root)';
-  const more = r.error.issues.length > 1 ? ` (+${r.error.issues.length - 1} more)` : '';
-  throw new DynpipeError('E_LOG_PARSE', `${source}: ${oneLine(`${path}: ${issue.message}`, 500)}${more}`);
+  return validateWith(SummarySchema, value, 'E_LOG_PARSE', source);
 }
 
 export function parseSummary(text: string, source = 'summary'): Summary {
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch (e) {
-    throw new DynpipeError('E_LOG_PARSE', `${source}: not valid JSON (${oneLine((e as Error).message)})`);
-  }
-  return validateSummary(value, source);
+  return parseJsonWith(SummarySchema, text, 'E_LOG_PARSE', source);
 }
 
 /** Stable, human-diffable JSON. */
 export function printSummary(summary: Summary): string {
-  return JSON.stringify(summary, null, 2) + '\n';
+  return printJson(summary);
 }

@@ -10,7 +10,8 @@
  *    in ascending order and split each microbatch, so a stage has at most microbatch_size replicas.
  */
 import { z } from 'zod';
-import { DynpipeError, oneLine } from '../errors.js';
+import { DynpipeError } from '../errors.js';
+import { parseJsonWith, printJson, validateWith } from '../json-format.js';
 
 const ArgValue = z.union([z.number(), z.string(), z.boolean()]);
 
@@ -93,33 +94,18 @@ export const PlanSchema = z
 export type Plan = z.infer<typeof PlanSchema>;
 export type PlanInput = z.input<typeof PlanSchema>;
 
-function describeIssues(error: z.ZodError): string {
-  const first = error.issues[0];
-  const path = first.path.length ? first.path.join('.') : '(root)';
-  const more = error.issues.length > 1 ? ` (+${error.issues.length - 1} more)` : '';
-  return `${path}: ${first.message}${more}`;
-}
-
 /** Validates an object as a plan; throws E_PLAN_INVALID naming the field. `source` prefixes the message. */
 export function validatePlan(value: unknown, source = 'plan'): Plan {
-  const r = PlanSchema.safeParse(value);
-  if (!r.success) throw new DynpipeError('E_PLAN_INVALID', `${source}: ${oneLine(describeIssues(r.error), 500)}`);
-  return r.data;
+  return validateWith(PlanSchema, value, 'E_PLAN_INVALID', source);
 }
 
 export function parsePlan(text: string, source = 'plan'): Plan {
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch (e) {
-    throw new DynpipeError('E_PLAN_INVALID', `${source}: not valid JSON (${oneLine((e as Error).message)})`);
-  }
-  return validatePlan(value, source);
+  return parseJsonWith(PlanSchema, text, 'E_PLAN_INVALID', source);
 }
 
 /** Stable, human-diffable JSON; parsePlan(printPlan(p)) deep-equals p. */
 export function printPlan(plan: Plan): string {
-  return JSON.stringify(plan, null, 2) + '\n';
+  return printJson(plan);
 }
 
 export function numStages(plan: Plan): number {

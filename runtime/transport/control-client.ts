@@ -2,11 +2,17 @@
  * A rank's end of the control channel: one DEALER socket with routing identity = rank, connected to
  * the coordinator's ROUTER (control-server.ts). It accepts only `peers` and `shutdown`; anything else,
  * or anything malformed, goes to `onReject`, is counted and dropped.
+ *
+ * Losing the coordinator (with `coordinatorTimeoutMs`): the DEALER sends ZMTP heartbeats, which the
+ * coordinator's ZeroMQ I/O thread answers even while its JavaScript is busy. When no answer comes
+ * within the timeout (link down, host gone), or the coordinator's process ends (connection reset),
+ * ZeroMQ drops the connection; from then on every pending and future `next()` rejects with
+ * E_PEER_FAILED naming the coordinator, so a rank waiting for `shutdown` learns it will never come.
  */
 import * as zmq from 'zeromq';
 import { DynpipeError } from '../errors.js';
 import { checkIndex, checkTimeout } from './checks.js';
-import { COORDINATOR_MESSAGE_TYPES, type ControlMessage, type ControlOf, type CoordinatorMessage, MAX_CONTROL_BYTES, type RankMessage, decodeControl, encodeControl } from './control-messages.js';
+import { COORDINATOR_MESSAGE_TYPES, type ControlMessage, type ControlOf, type CoordinatorMessage, type HostEntry, MAX_CONTROL_BYTES, type RankMessage, decodeControl, encodeControl } from './control-messages.js';
 import type { RegisterInfo } from './control-server.js';
 import { parseEndpoint } from './endpoints.js';
 import type { CurveKeys } from './curve-keys.js';
@@ -22,6 +28,16 @@ export interface ControlClientOptions {
   capacity?: number;
   /** The job's CURVE key pair: connect only to a coordinator holding it (default: none). */
   curve?: CurveKeys;
+  /** Declare the coordinator lost after this long without an answer to a heartbeat (default: never). */
+  coordinatorTimeoutMs?: number;
+}
+
+/** The peer table of a completed rendezvous. */
+export interface Rendezvous {
+  /** Every rank's `endpoint`, by rank. */
+  endpoints: Map<number, string>;
+  /** Host and ipc endpoint of every rank that announced its host. */
+  hosts: Map<number, HostEntry>;
 }
 
 export class ControlClient {
@@ -51,10 +67,14 @@ export class ControlClient {
     checkIndex(opts.rank, 'rank');
     parseEndpoint(opts.coordinator, 'coordinator endpoint');
     const inbox = new Inbox<CoordinatorMessage>(opts.capacity ?? 1024);
-    const dealer = new zmq.Dealer({ routingId: String(opts.rank), linger: 0, maxMessageSize: MAX_CONTROL_BYTES, ...curveClientOptions(opts.curve) });
-    dealer.connect(opts.coordinator);
+    const lossMs = opts.coordinatorTimeoutMs;
+    if (lossMs !== undefined) checkTimeout(lossMs);
+    const heartbeat = lossMs === undefined ? {} : { heartbeatInterval: Math.max(50, Math.floor(lossMs / 4)), heartbeatTimeout: lossMs };
+    const dealer = new zmq.Dealer({ routingId: String(opts.rank), linger: 0, maxMessageSize: MAX_CONTROL_BYTES, ...heartbeat, ...curveClientOptions(opts.curve) });
     const client = new ControlClient(opts, dealer, inbox);
     if (opts.curve) reportHandshakeFailures(dealer, `rank ${opts.rank}`, (line) => client.report(line));
+    if (lossMs !== undefined) dealer.events.on('disconnect', () => client.lose(lossMs));
+    dealer.connect(opts.coordinator);
     client.readLoop = client.read();
     return client;
   }
@@ -93,14 +113,24 @@ export class ControlClient {
 
   /** Registers this rank's data endpoint and returns every rank's endpoint, within one deadline. */
   async register(info: RegisterInfo, timeoutMs: number): Promise<Map<number, string>> {
+    return (await this.join(info, timeoutMs)).endpoints;
+  }
+
+  /**
+   * Registers and returns the whole peer table, within one deadline. A `shutdown` instead of the
+   * table (the coordinator refused the job, or another rank failed) is E_PEER_FAILED with its reason.
+   */
+  async join(info: RegisterInfo, timeoutMs: number): Promise<Rendezvous> {
     const deadline = Date.now() + timeoutMs;
     await this.send({ type: 'register', rank: this.rank, ...info }, timeoutMs);
-    const peers = await this.next(['peers'], Math.max(1, deadline - Date.now()));
-    const table = new Map(Object.entries(peers.endpoints).map(([r, e]) => [Number(r), e]));
-    if (table.get(this.rank) !== info.endpoint) {
-      throw new DynpipeError('E_MESSAGE', `rank ${this.rank}: coordinator's peer table lists this rank at '${table.get(this.rank) ?? 'nowhere'}', not '${info.endpoint}'`);
+    const reply = await this.next(['peers', 'shutdown'], Math.max(1, deadline - Date.now()));
+    if (reply.type === 'shutdown') throw new DynpipeError('E_PEER_FAILED', `rank ${this.rank}: stopped by the coordinator at rendezvous: ${reply.reason}`);
+    const endpoints = new Map(Object.entries(reply.endpoints).map(([r, e]) => [Number(r), e]));
+    if (endpoints.get(this.rank) !== info.endpoint) {
+      throw new DynpipeError('E_MESSAGE', `rank ${this.rank}: coordinator's peer table lists this rank at '${endpoints.get(this.rank) ?? 'nowhere'}', not '${info.endpoint}'`);
     }
-    return table;
+    const hosts = new Map(Object.entries(reply.hosts ?? {}).map(([r, h]) => [Number(r), h]));
+    return { endpoints, hosts };
   }
 
   /** TEST HOOK (network cut): from Date.now() `atMs` on, every message is dropped unsent, heartbeats included. */
@@ -127,6 +157,14 @@ export class ControlClient {
     this.inbox.fail(new DynpipeError('E_PEER_FAILED', `rank ${this.rank}: control channel closed`));
     this.dealer.close();
     await this.readLoop;
+  }
+
+  /** The connection to the coordinator dropped (see the module comment): fail every wait on it. */
+  private lose(timeoutMs: number): void {
+    if (this.closed) return;
+    this.inbox.fail(
+      new DynpipeError('E_PEER_FAILED', `rank ${this.rank}: lost the coordinator at '${this.opts.coordinator}' (no answer within ${timeoutMs} ms, or it exited)`),
+    );
   }
 
   private async read(): Promise<void> {

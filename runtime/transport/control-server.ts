@@ -8,11 +8,19 @@
  * Every received frame is validated (control-messages.ts); a malformed, misaddressed or misdirected
  * message goes to `onReject`, is counted and dropped: it never ends the reader loop. Heartbeats only
  * refresh `lastHeard`. Every wait takes a deadline (E_PEER_TIMEOUT naming who was awaited).
+ *
+ * Besides the ranks, short-lived admin clients (`dynpipe repartition`, identity `admin-<id>`) may
+ * send admin messages; they queue separately (`nextAdmin`) and get their answer with `replyAdmin`.
+ * A restarted rank (dynpipe-re) connects with its old identity: the ROUTER hands it over to the new
+ * connection.
  */
 import * as zmq from 'zeromq';
 import { DynpipeError } from '../errors.js';
 import { checkTimeout } from './checks.js';
-import { type ControlMessage, type ControlOf, type ControlType, type CoordinatorMessage, MAX_CONTROL_BYTES, RANK_MESSAGE_TYPES, type RankMessage, decodeControl, encodeControl } from './control-messages.js';
+import {
+  ADMIN_IDENTITY, ADMIN_MESSAGE_TYPES, type AdminMessage, type AdminReply, type ControlMessage, type ControlOf, type ControlType, type CoordinatorMessage,
+  type HostEntry, MAX_CONTROL_BYTES, RANK_MESSAGE_TYPES, type RankMessage, decodeControl, encodeControl,
+} from './control-messages.js';
 import { checkBindAddress, claimIpcPath, releaseIpcPath } from './endpoints.js';
 import type { CurveKeys } from './curve-keys.js';
 import { curveServerOptions, reportHandshakeFailures } from './curve.js';
@@ -23,6 +31,12 @@ import { SendChain } from './send-chain.js';
 export interface FromRank<T extends ControlType = ControlType> {
   rank: number;
   message: ControlOf<T>;
+}
+
+/** A request from an admin client; answer it with `replyAdmin(identity, ...)`. */
+export interface FromAdmin {
+  identity: string;
+  message: AdminMessage;
 }
 
 export interface ControlServerOptions {
@@ -39,11 +53,18 @@ export interface RegisterInfo {
   endpoint: string;
   host: string;
   pid: number;
+  /** A second address of the rank's data socket, for ranks on its host. */
+  ipcEndpoint?: string;
+  hostId?: HostEntry['hostId'];
 }
+
+/** Called once every rank has registered, before the peer table goes out; throws to refuse the job. */
+export type RendezvousCheck = (registered: ReadonlyMap<number, RegisterInfo>) => void;
 
 /** Messages are queued by arrival and taken by type. */
 export class ControlServer {
   private readonly inbox: Inbox<FromRank>;
+  private readonly admin = new Inbox<FromAdmin>(16);
   private readonly chain = new SendChain();
   private readonly heard = new Map<number, number>();
   private readLoop: Promise<void> = Promise.resolve();
@@ -70,7 +91,7 @@ export class ControlServer {
     checkBindAddress(opts.bindAddress, opts.allowAllInterfaces);
     await claimIpcPath(opts.bindAddress);
     const releaseZap = opts.curve ? await admitCurveKey(opts.curve.publicKey) : undefined;
-    const router = new zmq.Router({ mandatory: true, linger: 0, maxMessageSize: MAX_CONTROL_BYTES, ...curveServerOptions(opts.curve) });
+    const router = new zmq.Router({ mandatory: true, handover: true, linger: 0, maxMessageSize: MAX_CONTROL_BYTES, ...curveServerOptions(opts.curve) });
     try {
       await router.bind(opts.bindAddress);
     } catch (e) {
@@ -104,6 +125,21 @@ export class ControlServer {
 
   /** Sends to one rank; E_PEER_FAILED if it is not connected, E_PEER_TIMEOUT past the deadline. */
   async send(rank: number, message: CoordinatorMessage, timeoutMs: number): Promise<void> {
+    await this.sendTo(String(rank), `rank ${rank}`, message, timeoutMs);
+  }
+
+  /** The oldest queued admin request, waiting up to `timeoutMs`. */
+  nextAdmin(timeoutMs: number): Promise<FromAdmin> {
+    checkTimeout(timeoutMs);
+    return this.admin.take((_m): _m is FromAdmin => true, timeoutMs, (waited) => new DynpipeError('E_PEER_TIMEOUT', `coordinator: no admin request after ${waited} ms`));
+  }
+
+  /** Answers the admin client `identity` (which may have given up and gone: then E_PEER_FAILED). */
+  async replyAdmin(identity: string, reply: AdminReply, timeoutMs: number): Promise<void> {
+    await this.sendTo(identity, `admin client ${identity}`, reply, timeoutMs);
+  }
+
+  private async sendTo(identity: string, who: string, message: CoordinatorMessage | AdminReply, timeoutMs: number): Promise<void> {
     this.checkOpen();
     checkTimeout(timeoutMs);
     const body = encodeControl(message);
@@ -111,23 +147,24 @@ export class ControlServer {
     try {
       await this.chain.run(() => {
         this.router.sendTimeout = Math.max(1, Math.ceil(deadline - Date.now()));
-        return this.router.send([String(rank), body]);
+        return this.router.send([identity, body]);
       });
     } catch (e) {
       this.checkOpen();
       const code = (e as { code?: string }).code;
-      if (code === 'EHOSTUNREACH') throw new DynpipeError('E_PEER_FAILED', `coordinator: rank ${rank} is not connected (cannot send '${message.type}')`);
-      if (code === 'EAGAIN') throw new DynpipeError('E_PEER_TIMEOUT', `coordinator: rank ${rank} did not take '${message.type}' within ${timeoutMs} ms`);
-      throw new DynpipeError('E_PEER_FAILED', `coordinator: sending '${message.type}' to rank ${rank} failed: ${(e as Error).message}`, { cause: e });
+      if (code === 'EHOSTUNREACH') throw new DynpipeError('E_PEER_FAILED', `coordinator: ${who} is not connected (cannot send '${message.type}')`);
+      if (code === 'EAGAIN') throw new DynpipeError('E_PEER_TIMEOUT', `coordinator: ${who} did not take '${message.type}' within ${timeoutMs} ms`);
+      throw new DynpipeError('E_PEER_FAILED', `coordinator: sending '${message.type}' to ${who} failed: ${(e as Error).message}`, { cause: e });
     }
   }
 
   /**
    * Waits until ranks 0..worldSize-1 have all registered, then sends each the `peers` table.
    * A later register from the same rank replaces the earlier one; a rank outside the world, or an
-   * endpoint already claimed by another rank, is rejected. Returns the registrations by rank.
+   * endpoint already claimed by another rank, is rejected. `check` may refuse the complete set (its
+   * error is thrown and no table is sent). Returns the registrations by rank.
    */
-  async rendezvous(worldSize: number, timeoutMs: number): Promise<Map<number, RegisterInfo>> {
+  async rendezvous(worldSize: number, timeoutMs: number, check?: RendezvousCheck): Promise<Map<number, RegisterInfo>> {
     checkTimeout(timeoutMs);
     const deadline = Date.now() + timeoutMs;
     const registered = new Map<number, RegisterInfo>();
@@ -144,10 +181,15 @@ export class ControlServer {
       const clash = [...registered].find(([r, info]) => r !== rank && info.endpoint === message.endpoint);
       if (rank >= worldSize) this.report(`coordinator: rejected register from rank ${rank}: world size is ${worldSize}`);
       else if (clash) this.report(`coordinator: rejected register from rank ${rank}: endpoint '${message.endpoint}' is rank ${clash[0]}'s`);
-      else registered.set(rank, { endpoint: message.endpoint, host: message.host, pid: message.pid });
+      else registered.set(rank, registerInfo(message));
     }
+    check?.(registered);
     const endpoints = Object.fromEntries([...registered].map(([r, info]) => [String(r), info.endpoint]));
-    for (const rank of registered.keys()) await this.send(rank, { type: 'peers', endpoints }, Math.max(1, deadline - Date.now()));
+    const hosts = Object.fromEntries(
+      [...registered].flatMap(([r, { hostId, ipcEndpoint }]) => (hostId ? [[String(r), { hostId, ...(ipcEndpoint ? { ipcEndpoint } : {}) }]] : [])),
+    );
+    const table: CoordinatorMessage = Object.keys(hosts).length > 0 ? { type: 'peers', endpoints, hosts } : { type: 'peers', endpoints };
+    for (const rank of registered.keys()) await this.send(rank, table, Math.max(1, deadline - Date.now()));
     return registered;
   }
 
@@ -155,6 +197,7 @@ export class ControlServer {
     if (this.closed) return;
     this.closed = true;
     this.inbox.fail(new DynpipeError('E_PEER_FAILED', 'coordinator: control channel closed'));
+    this.admin.fail(new DynpipeError('E_PEER_FAILED', 'coordinator: control channel closed'));
     this.router.close();
     await this.readLoop;
     await this.releaseZap?.();
@@ -175,6 +218,7 @@ export class ControlServer {
 
   private accept(frames: Buffer[]): void {
     const id = frames[0].toString('latin1');
+    if (ADMIN_IDENTITY.test(id)) return this.acceptAdmin(id, frames);
     const rank = /^(0|[1-9]\d{0,6})$/.test(id) ? Number(id) : undefined;
     const from = rank === undefined ? `a peer with identity ${JSON.stringify(id.slice(0, 16))}` : `rank ${rank}`;
     if (rank === undefined) return this.report(`coordinator: rejected message from ${from}: identity is not a rank`);
@@ -193,6 +237,19 @@ export class ControlServer {
     if (!this.inbox.push({ rank, message })) this.report(`coordinator: dropped '${message.type}' from ${from}: ${this.inbox.capacity} messages already queued`);
   }
 
+  private acceptAdmin(identity: string, frames: Buffer[]): void {
+    const from = `admin client ${identity}`;
+    if (frames.length !== 2) return this.report(`coordinator: rejected message from ${from}: expected 1 body frame, got ${frames.length - 1}`);
+    let message: ControlMessage;
+    try {
+      message = decodeControl(frames[1]);
+    } catch (e) {
+      return this.report(`coordinator: rejected message from ${from}: ${(e as Error).message}`);
+    }
+    if (!ADMIN_MESSAGE_TYPES.includes(message.type)) return this.report(`coordinator: rejected '${message.type}' from ${from}: admin clients may only send ${ADMIN_MESSAGE_TYPES.join(', ')}`);
+    if (!this.admin.push({ identity, message: message as AdminMessage })) this.report(`coordinator: dropped '${message.type}' from ${from}: ${this.admin.capacity} admin requests already queued`);
+  }
+
   private report(message: string): void {
     this.rejectedCount++;
     try {
@@ -205,4 +262,15 @@ export class ControlServer {
   private checkOpen(): void {
     if (this.closed) throw new DynpipeError('E_PEER_FAILED', 'coordinator: control channel closed');
   }
+}
+
+/** The register message's fields, without optional ones it did not carry. */
+function registerInfo(m: ControlOf<'register'>): RegisterInfo {
+  return {
+    endpoint: m.endpoint,
+    host: m.host,
+    pid: m.pid,
+    ...(m.ipcEndpoint !== undefined ? { ipcEndpoint: m.ipcEndpoint } : {}),
+    ...(m.hostId !== undefined ? { hostId: m.hostId } : {}),
+  };
 }

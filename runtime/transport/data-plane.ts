@@ -1,6 +1,6 @@
 /**
- * Tensor traffic between ranks. Each rank binds ONE PULL socket at its endpoint and connects one PUSH
- * socket per peer it sends to; a reader loop decodes every arrival and files it in a keyed mailbox
+ * Tensor traffic between ranks. Each rank binds ONE PULL socket at its endpoint (and optionally more
+ * addresses of the same socket, e.g. ipc beside tcp) and connects one PUSH socket per peer it sends to; a reader loop decodes every arrival and files it in a keyed mailbox
  * where recv() finds it, in whatever order messages arrived.
  *
  *   rank 0 PUSH ──act mb=3──▶ rank 1 PULL ─▶ reader ─▶ checks ─▶ mailbox ◀─ recv({act, mb 3, from 0})
@@ -42,6 +42,11 @@ export interface DataPlaneOptions {
   rank: number;
   /** Where the PULL socket binds, e.g. `tcp://127.0.0.1:*` or an ipcEndpoint(). */
   bindAddress: string;
+  /**
+   * More addresses the same PULL socket also binds (e.g. an ipc path beside a tcp port, so peers on
+   * this host can use ipc and others tcp). Arrivals from every address share one mailbox.
+   */
+  alsoBind?: readonly string[];
   planVersion: number;
   /** Receives every rejected message's error (already counted); must not throw. */
   onReject: (err: DynpipeError) => void;
@@ -112,6 +117,8 @@ export class DataPlane {
     private readonly pull: zmq.Pull,
     /** The bound address with any ephemeral port resolved: what peers connect to. */
     readonly endpoint: string,
+    /** The `alsoBind` addresses as bound, in the same order. */
+    readonly alsoEndpoints: readonly string[],
     mailbox: Mailbox<Message>,
   ) {
     this.version = opts.planVersion;
@@ -128,19 +135,26 @@ export class DataPlane {
       if (opts[key] !== undefined) checkIndex(opts[key], key);
     }
     const mailbox = new Mailbox<Message>(opts.mailboxCapacity ?? 64, opts.dedupWindow ?? 4096);
-    checkBindAddress(opts.bindAddress, opts.allowAllInterfaces);
-    await claimIpcPath(opts.bindAddress);
+    const addresses = [opts.bindAddress, ...(opts.alsoBind ?? [])];
+    for (const address of addresses) checkBindAddress(address, opts.allowAllInterfaces);
     const limits = { ...DEFAULT_CODEC_LIMITS, ...opts.limits };
     const releaseZap = opts.curve ? await admitCurveKey(opts.curve.publicKey) : undefined;
     const pull = new zmq.Pull({ receiveHighWaterMark: opts.receiveHighWaterMark ?? 8, linger: 0, maxMessageSize: maxFrameBytes(limits), receiveBufferSize: opts.socketBufferBytes ?? -1, ...curveServerOptions(opts.curve) });
-    try {
-      await pull.bind(opts.bindAddress);
-    } catch (e) {
-      pull.close();
-      await releaseZap?.();
-      throw new DynpipeError('E_USAGE', `rank ${opts.rank}: cannot bind '${opts.bindAddress}': ${(e as Error).message}`, { cause: e });
+    const bound: string[] = [];
+    for (const address of addresses) {
+      try {
+        await claimIpcPath(address);
+        await pull.bind(address);
+      } catch (e) {
+        pull.close();
+        for (const b of bound) releaseIpcPath(b);
+        await releaseZap?.();
+        if (e instanceof DynpipeError) throw e;
+        throw new DynpipeError('E_USAGE', `rank ${opts.rank}: cannot bind '${address}': ${(e as Error).message}`, { cause: e });
+      }
+      bound.push(pull.lastEndpoint ?? address);
     }
-    const plane = new DataPlane(opts, pull, pull.lastEndpoint ?? opts.bindAddress, mailbox);
+    const plane = new DataPlane(opts, pull, bound[0], bound.slice(1), mailbox);
     plane.releaseZap = releaseZap;
     if (opts.curve) reportHandshakeFailures(pull, `rank ${opts.rank}`, (line) => plane.report(new DynpipeError('E_MESSAGE', line)));
     plane.readLoop = plane.read();
@@ -234,18 +248,25 @@ export class DataPlane {
     });
   }
 
-  /** Closes every socket (linger 0), fails pending sends and receives, removes an ipc file. Idempotent. */
-  async close(): Promise<void> {
+  /**
+   * Closes every socket, fails pending sends and receives, removes an ipc file. Idempotent.
+   * `lingerMs` (default 0: drop) lets messages already handed to ZeroMQ still reach their peers:
+   * a rank that finished normally must not drop its last gradient, which its neighbour still awaits.
+   */
+  async close(opts: { lingerMs?: number } = {}): Promise<void> {
     if (this.closed) return;
     this.closed = true;
     this.aborter.abort();
     this.failPending(new DynpipeError('E_PEER_FAILED', `rank ${this.rank}: data plane closed`));
-    for (const peer of this.peers.values()) peer.socket.close();
+    for (const peer of this.peers.values()) {
+      if (opts.lingerMs) peer.socket.linger = opts.lingerMs;
+      peer.socket.close();
+    }
     this.peers.clear();
     this.pull.close();
     await this.readLoop;
     await this.releaseZap?.();
-    releaseIpcPath(this.endpoint);
+    for (const e of [this.endpoint, ...this.alsoEndpoints]) releaseIpcPath(e);
   }
 
   private async transmit(peer: Peer, toRank: number, frames: Buffer[], deadline: number, what: string, timeout: () => DynpipeError): Promise<void> {

@@ -1,5 +1,6 @@
 /**
- * Running a rank's microbatches [first, end) as drained windows with a checkpoint at each boundary.
+ * Periodic checkpoints: a rank's microbatches [first, end) run as drained windows with a checkpoint
+ * at each boundary, and the file a rank writes into a set (also at a plan change's cut).
  *
  * With `--checkpoint-every K` the schedule runs windows that end at multiples of K; every window
  * ends drained (no microbatch in flight, one weight version, no pending gradient), and there this
@@ -9,24 +10,28 @@
  * Invariant: the windows are a function of (K, end) alone, so a job resumed from the checkpoint at
  * cut c runs exactly the windows the uninterrupted job ran after c, with the same weights, optimizer
  * state and data (microbatch m is a pure function of m and the seed): its final weights are the
- * uninterrupted run's, bit for bit. The cost: 1F1B refills the pipeline once per window, as
- * PipeDream does at epoch ends. Without K there is one window, [first, end).
+ * uninterrupted run's, bit for bit (as long as no plan change cuts a window short). The cost: 1F1B
+ * refills the pipeline once per window, as PipeDream does at epoch ends. Without K there is one
+ * window, [first, end).
  */
 import type { ModelSpec } from '../models/block.js';
-import { type Plan, inFlight } from '../plan/plan.js';
-import { createSchedule } from '../schedule/schedule.js';
+import type { Plan } from '../plan/plan.js';
 import { DynpipeError } from '../errors.js';
 import type { CheckpointStore } from '../checkpoint/checkpoint-store.js';
 import type { RankFileRecord } from '../checkpoint/manifest.js';
 import { exportBlocks } from '../checkpoint/state-entries.js';
-import type { StageExecutor } from './executor.js';
 import type { StageState } from './stage-state.js';
+
+/** The end of the window that starts at `first`: the next multiple of `every` after it, at most `end`. */
+export function windowEnd(first: number, end: number, every?: number): number {
+  return every ? Math.min(end, (Math.floor(first / every) + 1) * every) : end;
+}
 
 /** The windows [a, b) covering [first, end), cut at every multiple of `every` (one window without). */
 export function windowsOf(first: number, end: number, every?: number): Array<[number, number]> {
   const out: Array<[number, number]> = [];
   for (let a = first; a < end; ) {
-    const b = every ? Math.min(end, (Math.floor(a / every) + 1) * every) : end;
+    const b = windowEnd(a, end, every);
     out.push([a, b]);
     a = b;
   }
@@ -41,50 +46,33 @@ export function checkCheckpointEvery(plan: Plan, every: number): void {
   }
 }
 
+/** What a rank reports ('checkpointed') once its file of a periodic set is written. */
 export interface CheckpointReport extends RankFileRecord {
   cut: number;
   planVersion: number;
   weightVersion: number;
 }
 
-export interface WindowedRun {
-  plan: Plan;
-  planVersion: number;
-  model: ModelSpec;
+export interface StageFileTarget {
   rank: number;
-  stage: number;
-  stages: number;
-  replicated: boolean;
-  first: number;
-  end: number;
-  state: StageState;
-  executor: StageExecutor;
-  checkpoint?: { store: CheckpointStore; every: number; report(r: CheckpointReport): Promise<void> };
+  /** The set: the microbatch the job continues at, and the plan version it continues under. */
+  cut: number;
+  planVersion: number;
+  /** The plan the rank ran up to the cut. */
+  plan: Plan;
 }
 
-/** Runs every window; after each that ends at a multiple of `every`, writes and reports the rank's file. */
-export async function runWindows(r: WindowedRun): Promise<void> {
-  for (const [a, b] of windowsOf(r.first, r.end, r.checkpoint?.every)) {
-    await r.executor.run(createSchedule(r.plan.schedule, {
-      stages: r.stages, stage: r.stage, first: a, microbatches: b - a, v0: r.state.version, inFlight: inFlight(r.plan),
-      microbatchesPerStep: r.plan.schedule === 'gpipe' ? r.plan.microbatches_per_step : undefined, replicated: r.replicated,
-    }));
-    if (r.checkpoint && b % r.checkpoint.every === 0) {
-      const record = await saveStage(r.checkpoint.store, r, b);
-      await r.checkpoint.report({ ...record, cut: b, planVersion: r.planVersion, weightVersion: r.state.version });
-    }
+/**
+ * Writes this rank's file of the set (t.planVersion, t.cut) — the state of the blocks it holds —
+ * and returns the record the manifest will carry. The state must be drained (E_CHECKPOINT).
+ */
+export async function saveStage(store: CheckpointStore, model: ModelSpec, state: StageState, t: StageFileTarget): Promise<RankFileRecord> {
+  if (!state.isDrained) {
+    throw new DynpipeError('E_CHECKPOINT', `rank ${t.rank}: stage not drained at microbatch ${t.cut} (${state.inFlightCount} in flight, versions [${state.heldVersions.join(', ')}])`);
   }
-}
-
-/** Writes this rank's file of the set at microbatch `cut`; the state must be drained. */
-async function saveStage(store: CheckpointStore, r: WindowedRun, cut: number): Promise<RankFileRecord> {
-  const s = r.state;
-  if (s.inFlightCount > 0 || s.heldVersions.length !== 1 || s.accumulated !== undefined) {
-    throw new DynpipeError('E_CHECKPOINT', `rank ${r.rank}: stage not drained at microbatch ${cut} (${s.inFlightCount} in flight, versions [${s.heldVersions.join(', ')}])`);
-  }
-  const blocks = Array.from({ length: s.range[1] - s.range[0] }, (_, k) => s.range[0] + k);
-  const entries = await exportBlocks(r.model, blocks, s.params, s.optimizer);
+  const blocks = Array.from({ length: state.range[1] - state.range[0] }, (_, k) => state.range[0] + k);
+  const entries = await exportBlocks(model, blocks, state.params, state.optimizer);
   return store.writeRankFile(entries, {
-    rank: r.rank, blocks, cutMicrobatch: cut, weightVersion: s.version, planVersion: r.planVersion, seed: r.plan.training.seed, plan: r.plan,
+    rank: t.rank, blocks, cutMicrobatch: t.cut, weightVersion: state.version, planVersion: t.planVersion, seed: t.plan.training.seed, plan: t.plan,
   });
 }

@@ -10,6 +10,7 @@
  * gradients are summed: the update equals one rank's update with the whole microbatch.
  */
 import { performance } from 'node:perf_hooks';
+import { setTimeout as sleep } from 'node:timers/promises';
 import * as tf from '@tensorflow/tfjs';
 import { describeInstruction as describe, dispatch, type Handlers, type Instruction, type InstructionOf, type Slot } from '../schedule/instructions.js';
 import type { DataPlane } from '../transport/data-plane.js';
@@ -53,6 +54,8 @@ export interface ExecutorOptions {
   recvTimeoutMs: number;
   /** Called once per microbatch after its backward (and the step that followed it, if any). */
   onMicrobatch(t: MicrobatchTiming): void;
+  /** TEST/BENCH HOOK (bench-slowdown.ts): the compute slowdown factor to emulate for microbatch `mb` now. */
+  slowdown?: (mb: number) => number;
 }
 
 type Async = Promise<void> | void;
@@ -86,14 +89,16 @@ export class StageExecutor {
   }
 
   /** Runs every slot of a stream in order; returns when the window is drained. */
-  async run(stream: Iterable<Slot>): Promise<void> {
+  async run(stream: Iterable<Slot> | AsyncIterable<Slot>): Promise<void> {
     const trace = process.env.DYNPIPE_TRACE === '1';
-    for (const slot of stream) {
+    const exec = async (slot: Slot) => {
       for (const i of slot) {
         if (trace) process.stderr.write(`trace rank ${this.o.topology.rank}: ${describe(i)}\n`);
         await dispatch(this.handlers, i);
       }
-    }
+    };
+    if (Symbol.asyncIterator in stream) for await (const slot of stream) await exec(slot);
+    else for (const slot of stream) await exec(slot);
     this.flushTiming();
   }
 
@@ -207,7 +212,14 @@ export class StageExecutor {
       y.dispose();
     }
     x.dispose();
+    if (this.o.slowdown) await this.emulateSlowdown(i.mb, t0);
     t.forwardMs += performance.now() - t0;
+  }
+
+  /** The bench hook: stretches a compute of `mb` that started at t0 to `slowdown(mb)` times its length. */
+  private async emulateSlowdown(mb: number, t0: number): Promise<void> {
+    const factor = this.o.slowdown?.(mb) ?? 1;
+    if (factor > 1) await sleep((factor - 1) * (performance.now() - t0));
   }
 
   private async sendAct(i: InstructionOf<'send-act'>): Promise<void> {
@@ -231,6 +243,7 @@ export class StageExecutor {
     dy?.dispose();
     if (dx && this.o.topology.stage > 0) this.dxs.set(i.mb, (await dx.data()) as Float32Array);
     dx?.dispose();
+    if (this.o.slowdown) await this.emulateSlowdown(i.mb, t0);
     t.backwardMs += performance.now() - t0;
     this.flushTiming();
     this.lastBackward = t;

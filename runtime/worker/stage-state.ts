@@ -31,6 +31,7 @@ export class StageState {
   private readonly inFlight = new Map<number, InFlight>();
   private grads: StageParams | undefined;
   private current: number;
+  private detached = false;
 
   constructor(
     readonly model: ModelSpec,
@@ -137,6 +138,27 @@ export class StageState {
     this.dropIfUnused(version);
   }
 
+  /** True when nothing is in flight: one weight version, no recording, no accumulated gradient. */
+  get isDrained(): boolean {
+    return this.inFlight.size === 0 && this.versions.size === 1 && this.grads === undefined;
+  }
+
+  /**
+   * Hands the live parameters and the optimizer over without disposing them (a migration or a
+   * checkpoint at a drained boundary); the state is empty afterwards and dispose() frees nothing
+   * it handed over. At a drained boundary no weight-stash version is in flight, so the live
+   * weights and the optimizer state are all a stage holds. Throws E_MIGRATION unless drained.
+   */
+  detach(): { params: StageParams; optimizer: Optimizer; version: number } {
+    if (!this.isDrained) {
+      throw new DynpipeError('E_MIGRATION', `stage ${this.range.join('-')} is not drained: ${this.inFlight.size} microbatches in flight, versions [${this.heldVersions.join(', ')}]${this.grads ? ', gradients pending' : ''}`);
+    }
+    const params = this.params;
+    this.versions.clear();
+    this.detached = true;
+    return { params, optimizer: this.optimizer, version: this.current };
+  }
+
   /** Frees every recording and version (abort or end of run). */
   dispose(): void {
     for (const f of this.inFlight.values()) f.pending.dispose();
@@ -147,7 +169,7 @@ export class StageState {
     for (const p of this.versions.values()) for (const t of p.values()) all.add(t);
     for (const t of all) t.dispose();
     this.versions.clear();
-    this.optimizer.dispose();
+    if (!this.detached) this.optimizer.dispose();
   }
 
   private accumulate(grads: StageParams, scale: number): void {

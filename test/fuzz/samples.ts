@@ -40,7 +40,7 @@ const synthetic = syntheticRows(3, 3, 9);
 
 export const DATASET_TEXT = printDataset(synthetic.map((r, i): DatasetRow => {
   const { static: st, device } = fromVector(r.x);
-  return { mix: r.group, repeat: i % 2, target: `mlp/0-${i}/b8`, observer: 'mlp/0-1/b8', aloneMs: 2, interferedMs: 2 * r.y, static: st, device, slowdown: r.y };
+  return { mix: r.group, repeat: i % 2, target: `mlp/0-${i}/b8`, observer: 'mlp/0-1/b8', interferedMs: 2 * r.y, static: { ...st, alone_ms: 2 }, device, slowdown: r.y };
 }), true);
 
 export const FOREST_JSON: unknown = JSON.parse(JSON.stringify(

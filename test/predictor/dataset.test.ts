@@ -1,5 +1,5 @@
 import { strict as assert } from 'node:assert';
-import { DATASET_COLUMNS, labeled, parseDataset, printDataset, type DatasetRow } from '../../predictor/dataset.js';
+import { DATASET_COLUMNS, labeled, parseDataset, printDataset, roundMeasured, roundSignificant, type DatasetRow } from '../../predictor/dataset.js';
 import { FEATURES, staticFeatures, toVector } from '../../predictor/features.js';
 import { isDynpipeError } from '../../runtime/errors.js';
 import { quietDevice, tinySpec } from './fixtures.js';
@@ -10,9 +10,8 @@ function row(mix: string, slowdown: number, gpuUtil: number | null): DatasetRow 
     repeat: 1,
     target: 'tiny/0-2/b4',
     observer: 'tiny/2-4/b4',
-    aloneMs: 12.5,
     interferedMs: 12.5 * slowdown,
-    static: staticFeatures(tinySpec(), 0, 2, 4),
+    static: staticFeatures(tinySpec(), 0, 2, 4, 12.5),
     device: { ...quietDevice(), cpu_peer: 1 / 3, gpu_util: gpuUtil },
     slowdown,
   };
@@ -25,7 +24,21 @@ describe('predictor dataset CSV', () => {
     assert.deepEqual(parseDataset(text, 'd.csv'), rows);
   });
 
+  it('rounds measured numbers to significant digits and leaves model-derived ones exact', () => {
+    const base = row('none', 1.23456789, 0.123456);
+    const r = { ...base, interferedMs: 0.000123456, static: { ...base.static, alone_ms: 12.345678 } };
+    const rounded = roundMeasured(r, 4);
+    assert.deepEqual([rounded.slowdown, rounded.static.alone_ms, rounded.interferedMs, rounded.device.gpu_util, rounded.device.cpu_peer], [1.235, 12.35, 0.0001235, 0.1235, 0.3333]);
+    assert.equal(rounded.static.flops_per_byte, r.static.flops_per_byte);
+    assert.equal(rounded.device.gpu_procs, null);
+    assert.deepEqual(parseDataset(printDataset([rounded], true), 'd.csv'), [rounded]);
+    assert.deepEqual([roundSignificant(0, 3), roundSignificant(-987.65, 2)], [0, -990]);
+  });
+
   it('documents every column with its unit in the header comment', () => {
+    // Regression: a meta column once shared its name with the alone_ms feature, so the header held
+    // 'alone_ms' twice and a round trip read one column into both fields.
+    assert.equal(new Set(DATASET_COLUMNS).size, DATASET_COLUMNS.length);
     const text = printDataset([], true);
     for (const f of FEATURES) assert.ok(text.includes(`# ${f.name} [${f.unit}]`), f.name);
     assert.ok(text.includes('# slowdown [x]'));

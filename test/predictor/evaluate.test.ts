@@ -1,5 +1,5 @@
 import { strict as assert } from 'node:assert';
-import { evaluateModels, groupedSplit, mape, permutationImportance, r2 } from '../../predictor/evaluate.js';
+import { evaluateModels, groupedFolds, groupedSplit, mape, permutationImportance, r2 } from '../../predictor/evaluate.js';
 import { FEATURE_NAMES } from '../../predictor/features.js';
 import { isDynpipeError } from '../../runtime/errors.js';
 import { syntheticRows } from './fixtures.js';
@@ -48,6 +48,10 @@ describe('predictor evaluation', () => {
     assert.equal(report.trainRows, 180);
     assert.ok(report.forest.mapePercent < report.linear.mapePercent, JSON.stringify(report.forest) + JSON.stringify(report.linear));
     assert.ok(report.forest.mapePercent < report.mean.mapePercent);
+    // The observer-ratio baseline predicts each test row's own self_compute_ratio column.
+    const ratio = FEATURE_NAMES.indexOf('self_compute_ratio');
+    const split = groupedSplit(tagged, (r) => r.group, 0.25, 5);
+    assert.equal(report.observerRatio.mapePercent, mape(split.test.map((r) => r.y), split.test.map((r) => r.x[ratio])));
     assert.ok(report.forest.r2 > 0.75, `forest R² ${report.forest.r2}`);
     assert.equal(report.importance.length, FEATURE_NAMES.length);
     // Tagged subsets partition the test rows, so their row-weighted MAPE is the overall MAPE.
@@ -57,5 +61,35 @@ describe('predictor evaluation', () => {
     assert.ok(Math.abs(weighted - report.forest.mapePercent) < 1e-9);
     // The structure uses cpu_peer, membw_probe_gbps and flops_per_byte: the top three.
     assert.deepEqual(report.importance.slice(0, 3).map((i) => i.feature).sort(), ['cpu_peer', 'flops_per_byte', 'membw_probe_gbps']);
+  });
+
+  it('deals groups into k folds: each held out exactly once, fold sizes within one group, replayable', () => {
+    const items = Array.from({ length: 7 * 3 }, (_, i) => ({ g: `m${i % 7}`, i }));
+    const folds = groupedFolds(items, (t) => t.g, 3, 9);
+    assert.deepEqual(folds.map((f) => f.testGroups.length).sort(), [2, 2, 3]);
+    assert.deepEqual(folds.flatMap((f) => f.testGroups).sort(), ['m0', 'm1', 'm2', 'm3', 'm4', 'm5', 'm6']);
+    for (const f of folds) {
+      assert.equal(f.train.length + f.test.length, items.length);
+      assert.ok(f.test.every((t) => f.testGroups.includes(t.g)) && f.train.every((t) => !f.testGroups.includes(t.g)));
+      assert.deepEqual([...f.trainGroups, ...f.testGroups].sort(), [...new Set(items.map((t) => t.g))].sort());
+    }
+    assert.deepEqual(groupedFolds(items, (t) => t.g, 3, 9), folds);
+    assert.throws(() => groupedFolds(items, (t) => t.g, 8, 1), (e: unknown) => isDynpipeError(e, 'E_PREDICTOR') && /k in \[2, 7\] \(the data has 7 mixes\)/.test(e.message));
+  });
+
+  it('cross-validates: every row is predicted once by models that never saw its mix', () => {
+    const rows = syntheticRows(12, 3, 4);
+    const report = evaluateModels(rows, { testFraction: 0.3, folds: 4, seed: 2, forest: { trees: 4 }, importanceRepeats: 1, quietGroup: 'mix0' });
+    assert.equal(report.folds, 4);
+    assert.equal(report.testRows, rows.length);
+    assert.equal(report.trainRows, 3 * rows.length); // each row trains the 3 folds that do not hold it out
+    assert.equal(report.testGroups.length, 12);
+    const ratio = FEATURE_NAMES.indexOf('self_compute_ratio');
+    assert.ok(Math.abs(report.observerRatio.mapePercent - mape(rows.map((r) => r.y), rows.map((r) => r.x[ratio]))) < 1e-9);
+    assert.ok(report.forest.mapePercent < report.mean.mapePercent, JSON.stringify(report.forest));
+    // Label noise: the constant 1 scored on the quiet group's rows.
+    const quiet = rows.filter((r) => r.group === 'mix0');
+    assert.deepEqual(report.quietNoise, { mapePercent: mape(quiet.map((r) => r.y), quiet.map(() => 1)), r2: r2(quiet.map((r) => r.y), quiet.map(() => 1)), rows: 3 });
+    assert.equal(evaluateModels(rows, { testFraction: 0.3, seed: 2, forest: { trees: 2 }, importanceRepeats: 1 }).quietNoise, null);
   });
 });

@@ -22,7 +22,7 @@ describe('predictor features', () => {
   });
 
   it('computes static features of a block range from the blocks (hand-counted)', () => {
-    const s = staticFeatures(tinySpec(), 0, 2, 2);
+    const s = staticFeatures(tinySpec(), 0, 2, 2, 7.5);
     assert.deepEqual(s, {
       batch_size: 2,
       blocks: 2,
@@ -36,8 +36,9 @@ describe('predictor features', () => {
       attention_blocks: 0,
       pool_blocks: 1,
       other_blocks: 0,
+      alone_ms: 7.5,
     });
-    const t = staticFeatures(tinySpec(), 2, 4, 1);
+    const t = staticFeatures(tinySpec(), 2, 4, 1, 1);
     assert.equal(t.dense_blocks, 1);
     assert.equal(t.other_blocks, 1); // 'head' counts as other
     assert.equal(t.flops_per_byte, 1300 / (80 + 4 * 650));
@@ -45,15 +46,15 @@ describe('predictor features', () => {
 
   it('changes only the static part of the vector when the block range changes on the same device', () => {
     const device = { ...quietDevice(), cpu_peer: 0.7, gpu_util: 0.25 };
-    const a = toVector(staticFeatures(tinySpec(), 0, 2, 4), device);
-    const b = toVector(staticFeatures(tinySpec(), 2, 4, 4), device);
+    const a = toVector(staticFeatures(tinySpec(), 0, 2, 4, 3), device);
+    const b = toVector(staticFeatures(tinySpec(), 2, 4, 4, 5), device);
     const k = STATIC_NAMES.length;
     assert.deepEqual(a.slice(k), b.slice(k));
     assert.notDeepEqual(a.slice(0, k), b.slice(0, k));
   });
 
   it('round-trips vectors, mapping null to MISSING and back', () => {
-    const s = staticFeatures(tinySpec(), 1, 3, 8);
+    const s = staticFeatures(tinySpec(), 1, 3, 8, 2);
     const d = { ...quietDevice(), gpu_util: 0.5 };
     const v = toVector(s, d);
     assert.equal(v[FEATURES.findIndex((f) => f.name === 'gpu_procs')], MISSING);
@@ -61,9 +62,10 @@ describe('predictor features', () => {
   });
 
   it('rejects bad ranges, batch sizes and device objects with E_PREDICTOR naming the field', () => {
-    assert.throws(() => staticFeatures(tinySpec(), 2, 2, 1), (e: unknown) => isDynpipeError(e, 'E_PREDICTOR') && /\[2, 2\)/.test(e.message));
-    assert.throws(() => staticFeatures(tinySpec(), 0, 5, 1), (e: unknown) => isDynpipeError(e, 'E_PREDICTOR'));
-    assert.throws(() => staticFeatures(tinySpec(), 0, 1, 0), (e: unknown) => isDynpipeError(e, 'E_PREDICTOR') && /batch size/.test(e.message));
+    assert.throws(() => staticFeatures(tinySpec(), 2, 2, 1, 1), (e: unknown) => isDynpipeError(e, 'E_PREDICTOR') && /\[2, 2\)/.test(e.message));
+    assert.throws(() => staticFeatures(tinySpec(), 0, 5, 1, 1), (e: unknown) => isDynpipeError(e, 'E_PREDICTOR'));
+    assert.throws(() => staticFeatures(tinySpec(), 0, 1, 0, 1), (e: unknown) => isDynpipeError(e, 'E_PREDICTOR') && /batch size/.test(e.message));
+    assert.throws(() => staticFeatures(tinySpec(), 0, 1, 1, 0), (e: unknown) => isDynpipeError(e, 'E_PREDICTOR') && e.message === 'profiled alone time must be a finite number of ms > 0, got 0');
     const { cpu_peer: _dropped, ...partial } = quietDevice();
     assert.throws(() => parseDeviceFeatures(partial, 'dev.json'), (e: unknown) => isDynpipeError(e, 'E_PREDICTOR') && e.message === 'dev.json: cpu_peer: expected a finite number, got undefined');
     assert.throws(() => parseDeviceFeatures({ ...quietDevice(), cpu_self: null }, 'dev.json'), (e: unknown) => isDynpipeError(e, 'E_PREDICTOR') && /cpu_self/.test(e.message));

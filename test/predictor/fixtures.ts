@@ -56,6 +56,8 @@ export function quietDevice(): DeviceFeatures {
     cpu_util_cores: 0.5,
     cpu_util_machine: 0.5,
     procs_running_per_core: 0.5,
+    runq_wait_fraction: 0.1,
+    cpu_pressure: null,
     load_avg_per_core: 0.5,
     membw_probe_gbps: 20,
     gpu_util: null,
@@ -84,17 +86,19 @@ export interface SyntheticRow {
  * features differ. Every other feature is noise the forest should learn to ignore.
  */
 export function syntheticRows(mixes: number, perMix: number, seed: number): SyntheticRow[] {
-  const random = seededRandom(seed);
+  // Two streams: adding a noise feature must not change the values that carry the structure.
+  const signal = seededRandom(seed);
+  const noise = seededRandom(seed + 0x5eed);
   const rows: SyntheticRow[] = [];
   for (let m = 0; m < mixes; m++) {
-    const cpuPeer = 2 * random();
-    const membw = 5 + 15 * random();
+    const cpuPeer = 2 * signal();
+    const membw = 5 + 15 * signal();
     for (let w = 0; w < perMix; w++) {
       const s = {} as Record<string, number>;
-      for (const n of STATIC_NAMES) s[n] = 10 * random();
-      s.flops_per_byte = 10 ** (2 * random()); // log-uniform in [1, 100]
+      for (const n of STATIC_NAMES) s[n] = 10 * noise();
+      s.flops_per_byte = 10 ** (2 * signal()); // log-uniform in [1, 100]
       const d = { ...quietDevice() } as Record<string, number | null>;
-      for (const n of DEVICE_NAMES) if (d[n] !== null) d[n] = random();
+      for (const n of DEVICE_NAMES) if (d[n] !== null) d[n] = noise();
       d.cpu_peer = cpuPeer;
       d.membw_probe_gbps = membw;
       const st = s as StaticFeatures;

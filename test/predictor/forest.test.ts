@@ -6,8 +6,8 @@ import { isDynpipeError } from '../../runtime/errors.js';
 import { syntheticRows, trueSlowdown } from './fixtures.js';
 
 describe('slowdown forest', () => {
-  const train = syntheticRows(50, 4, 11);
-  const test = syntheticRows(10, 6, 12); // other device states: unseen mixes
+  const train = syntheticRows(80, 4, 11);
+  const test = syntheticRows(20, 6, 12); // other device states: unseen mixes
   let forest: SlowdownForest; // fits ln(slowdown), the default
   let rawForest: SlowdownForest; // fits slowdown itself
   before(() => {
@@ -19,7 +19,7 @@ describe('slowdown forest', () => {
     const yTest = test.map((r) => r.y);
     const meanTrain = train.reduce((s, r) => s + r.y, 0) / train.length;
     const floor = mape(yTest, yTest.map(() => meanTrain));
-    assert.ok(floor > 15, `the structure must matter: predicting the mean gives ${floor.toFixed(1)}%`);
+    assert.ok(floor > 12, `the structure must matter: predicting the mean gives ${floor.toFixed(1)}%`);
     for (const [name, f] of [['log target', forest], ['raw target', rawForest]] as const) {
       const got = mape(yTest, f.predict(test.map((r) => r.x)));
       assert.ok(got < 7, `${name}: held-out MAPE ${got.toFixed(2)}% (mean predictor: ${floor.toFixed(1)}%)`);

@@ -7,7 +7,7 @@ import { staticFeatures } from '../../predictor/features.js';
 import { seededRandom } from '../../predictor/random.js';
 
 describe('linear baseline', () => {
-  const s = staticFeatures(tinySpec(), 0, 4, 1);
+  const s = staticFeatures(tinySpec(), 0, 4, 1, 3);
   const random = seededRandom(5);
   const rows = Array.from({ length: 60 }, () => {
     const d = { ...quietDevice(), cpu_self: random(), cpu_peer: 2 * random(), membw_probe_gbps: 5 + 10 * random(), gpu_util: random() };

@@ -41,6 +41,12 @@ export class KernelScope {
     return info;
   }
 
+  /** Takes ownership of `info`, made on this scope's backend outside `run` (e.g. by a program of ours). */
+  adopt(info: TensorInfo): TensorInfo {
+    this.owned.push(info);
+    return info;
+  }
+
   /** Hands `info` to the caller: the scope will not free it. */
   release(info: TensorInfo): TensorInfo {
     const i = this.owned.lastIndexOf(info);

@@ -16,6 +16,8 @@ const modules: Array<{ register(program: Command): void }> = [
   await import('./dataset.js'),
   await import('./schedule.js'),
   await import('./keys.js'),
+  await import('./repartition.js'),
+  await import('./simulate.js'),
 ];
 
 export function registerAll(program: Command): void {

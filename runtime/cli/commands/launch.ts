@@ -1,28 +1,32 @@
 /**
  * `dynpipe launch`: coordinator + every rank of a plan on this machine, one progress bar for the
- * whole pipeline, worker errors streamed with their rank, a summary at the end, and a non-zero exit
- * if any rank fails.
+ * whole pipeline, worker errors streamed with their rank, a summary at the end (and summary.json
+ * in the log directory), and a non-zero exit if any rank fails. `--mode` picks how the plan may
+ * change while training (pipedream: never). Checkpoints, resume and relaunch after a failed rank:
+ * launch/recovering-launch.ts (docs/reliability.md); `--curve-keys` authenticates every socket.
  */
 import { join, resolve } from 'node:path';
 import { writeFile } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
+import { Command, Option } from 'commander';
 import { readRankLogs } from '../../log/rank-log-files.js';
 import { summarizeRun } from '../../log/summarize.js';
 import { printSummary, SUMMARY_FILE_NAME } from '../../log/summary.js';
-import { fileURLToPath } from 'node:url';
-import { Command, Option } from 'commander';
 import { launchRecovering } from '../../launch/recovering-launch.js';
 import { openCheckpoint } from '../../checkpoint/checkpoint-store.js';
+import { resumedPlanVersion } from '../../checkpoint/resume-plan.js';
+import { numStages, worldSize, type Plan } from '../../plan/plan.js';
 import { DynpipeError } from '../../errors.js';
-import { numStages, stageOfRank, worldSize } from '../../plan/plan.js';
 import { intOption } from '../options.js';
 import { readPlanFile } from '../plan-file.js';
 import { createProgress } from '../progress.js';
+import { type PolicyFlags, addRepartitionOptions, checkRepartitionFlags, planChangesFrom } from '../repartition-setup.js';
 import { defaultDatasetName } from '../default-dataset.js';
 import { readKeyDir } from '../../transport/key-files.js';
 
 const DEFAULT_PLAN = fileURLToPath(new URL('../../../../configs/default/plan.json', import.meta.url));
 
-interface LaunchFlags {
+interface LaunchFlags extends PolicyFlags {
   plan?: string;
   numMinibatches: number;
   dataset?: string;
@@ -36,12 +40,13 @@ interface LaunchFlags {
   heartbeatTimeoutMs: number;
   progress?: boolean;
   quiet?: boolean;
+  masterPort: number;
+  resume?: string;
+  dumpDir?: string;
   cpusPerRank?: number;
   curveKeys?: string;
-  checkpointDir?: string;
   checkpointEvery?: number;
   checkpointKeep: number;
-  resume?: string;
   restartOnFailure: number;
 }
 
@@ -51,28 +56,36 @@ export function cpuSetsFor(ranks: number, perRank: number): string[] {
 }
 
 async function run(f: LaunchFlags): Promise<void> {
-  if ((f.checkpointDir === undefined) !== (f.checkpointEvery === undefined)) throw new DynpipeError('E_USAGE', '--checkpoint-dir and --checkpoint-every go together');
+  checkRepartitionFlags(f);
+  if (f.checkpointEvery !== undefined && f.checkpointDir === undefined) throw new DynpipeError('E_USAGE', '--checkpoint-every needs --checkpoint-dir (where the checkpoints go)');
   const resumed = f.resume ? await openCheckpoint(resolve(f.resume)) : undefined;
   for (const s of resumed?.skipped ?? []) process.stderr.write(`dynpipe launch: checkpoint ${s.dir} skipped: ${s.reason}\n`);
+  // Without --plan a resumed job runs the checkpoint's plan (recovering-launch.ts hands the ranks a copy).
   const planPath = f.plan ? resolve(f.plan) : DEFAULT_PLAN;
-  const plan = f.plan || !resumed ? await readPlanFile(planPath) : resumed.set.manifest.plan;
-  const start = resumed?.set.manifest.cutMicrobatch ?? 0;
+  const plan: Plan = f.plan || !resumed ? await readPlanFile(planPath) : resumed.set.manifest.plan;
   const dataset = defaultDatasetName(f.dataset, f.dataDir, (l) => process.stderr.write(l + '\n'));
+  const start = resumed?.set.manifest.cutMicrobatch ?? 0;
+  if (start >= f.numMinibatches) throw new DynpipeError('E_USAGE', `--num-minibatches ${f.numMinibatches} ends at or before the checkpoint's microbatch ${start}`);
   const workerArgs = ['--dataset', dataset, '--backend', f.backend, '--recv-timeout-ms', String(f.recvTimeoutMs), '--rendezvous-timeout-ms', String(f.rendezvousTimeoutMs)];
   if (f.dataDir) workerArgs.push('--data-dir', resolve(f.dataDir));
   if (f.trainSamples) workerArgs.push('--train-samples', String(f.trainSamples));
   if (f.logDir) workerArgs.push('--log-dir', resolve(f.logDir));
   if (f.saveWeights) workerArgs.push('--save-weights', resolve(f.saveWeights));
+  if (f.dumpDir) workerArgs.push('--dump-dir', resolve(f.dumpDir));
+  if (f.predictor && f.mode !== 'pipedream') workerArgs.push('--host-stats-every', String(f.window));
   const curve = f.curveKeys ? await readKeyDir(f.curveKeys) : undefined;
   if (f.curveKeys) workerArgs.push('--curve-keys', resolve(f.curveKeys));
-  const last = numStages(plan) - 1;
-  const bar = createProgress('pipeline', f.numMinibatches - start, { enabled: f.progress, fields: 'loss {loss}' });
-  let completed = 0;
+  const bar = createProgress('pipeline', f.numMinibatches - start, { enabled: f.progress, fields: 'loss {loss} plan v{version}' });
+  let completed = start;
   let lastLoss = NaN;
+  let version = resumed ? resumedPlanVersion(resumed.set.manifest, plan) : 0;
   const say = (line: string) => {
     if (!f.quiet) process.stderr.write(line + '\n');
   };
-  process.stderr.write(`dynpipe launch: ${worldSize(plan)} ranks, ${numStages(plan)} stages [${plan.partition.join(', ')}] of ${plan.model.name}, ${f.numMinibatches} microbatches of ${plan.microbatch_size}${resumed ? `, resuming from ${resumed.set.dir} at microbatch ${start}` : ''}\n`);
+  process.stderr.write(
+    `dynpipe launch: ${worldSize(plan)} ranks, ${numStages(plan)} stages [${plan.partition.join(', ')}] of ${plan.model.name}, microbatches [${start}, ${f.numMinibatches}) of ${plan.microbatch_size}, mode ${f.mode}` +
+      `${resumed ? `, resuming from ${resumed.set.dir} at microbatch ${start}` : ''}\n`,
+  );
   const summary = await launchRecovering({
     planPath,
     plan,
@@ -82,13 +95,16 @@ async function run(f: LaunchFlags): Promise<void> {
     heartbeatTimeoutMs: f.heartbeatTimeoutMs,
     killGraceMs: 2000,
     cpuSets: f.cpusPerRank ? cpuSetsFor(worldSize(plan), f.cpusPerRank) : undefined,
+    mode: f.mode,
+    masterPort: f.masterPort,
     curve,
     onStats: (_rank, s) => {
-      if (s.stage !== last) return;
-      completed++;
-      if (typeof s.loss === 'number') lastLoss = s.loss;
-      bar.update(Math.min(f.numMinibatches, Math.floor(completed / plan.stage_to_rank_map[String(last)].length)), { loss: lastLoss.toFixed(4) });
+      if (typeof s.loss !== 'number') return;
+      completed = Math.max(completed, s.mb + 1);
+      lastLoss = s.loss;
+      bar.update(completed - start, { loss: lastLoss.toFixed(4), version });
     },
+    onListening: (endpoint) => process.stderr.write(`dynpipe launch: coordinator at ${endpoint}\n`),
     say,
   }, {
     checkpointDir: f.checkpointDir ? resolve(f.checkpointDir) : undefined,
@@ -97,26 +113,35 @@ async function run(f: LaunchFlags): Promise<void> {
     start: resumed?.set,
     planGiven: f.plan !== undefined,
     restarts: f.restartOnFailure,
+    // Each attempt (a relaunch after a failed rank included) decides from the plan it starts under.
+    changesFor: async (p, v) => ({
+      ...(await planChangesFrom(f, p, v, f.numMinibatches)),
+      onChange: (c) => {
+        version = c.planVersion;
+        say(`dynpipe launch: plan version ${c.planVersion} [${c.toPartition.join(', ')}] from microbatch ${c.cutAt} (${c.source}), pause ${c.pauseMs.toFixed(1)} ms`);
+      },
+    }),
   }).finally(() => bar.stop());
   if (f.logDir) {
     const dir = resolve(f.logDir);
     const rows = await readRankLogs(dir);
-    const file = join(dir, SUMMARY_FILE_NAME);
-    await writeFile(file, printSummary(summarizeRun(rows, { mode: 'pipedream', model: plan.model.name, microbatchSize: plan.microbatch_size })));
+    await writeFile(join(dir, SUMMARY_FILE_NAME), printSummary(summarizeRun(rows, { mode: f.mode, model: plan.model.name, microbatchSize: plan.microbatch_size })));
   }
-  const busy = summary.busyFraction.map((b, r) => `rank ${r} (stage ${stageOfRank(plan, r)}) ${(100 * b).toFixed(1)}%`).join(', ');
+  const busy = summary.busyFraction.map((b, r) => `rank ${r} ${(100 * b).toFixed(1)}%`).join(', ');
+  const changes = summary.changes.map((c) => `v${c.planVersion} [${c.toPartition.join(', ')}] at mb ${c.cutAt} (${c.source}, pause ${c.pauseMs.toFixed(1)} ms)`).join('; ');
   process.stdout.write(
     `trained ${summary.microbatches} microbatches in ${summary.seconds.toFixed(1)} s: ${summary.samplesPerS.toFixed(1)} samples/s` +
-      `${summary.finalLoss !== undefined ? `, final loss ${summary.finalLoss.toFixed(4)}` : ''}\nbusy: ${busy}\n`,
+      `${summary.finalLoss !== undefined ? `, final loss ${summary.finalLoss.toFixed(4)}` : ''}\nbusy: ${busy}\n` +
+      (summary.changes.length > 0 ? `plan changes: ${changes}\n` : ''),
   );
 }
 
 export function register(program: Command): void {
-  program
+  const cmd = program
     .command('launch')
     .description('run the coordinator and every rank of a plan on this machine')
-    .option('--plan <plan.json>', 'the plan to run (default: the embedded 4-rank tinycnn plan, configs/default/plan.json)')
-    .option('--num-minibatches <m>', 'microbatches to train', intOption(1), 300)
+    .option('--plan <plan.json>', 'the plan to run (default: the checkpoint\'s with --resume, else the embedded 4-rank tinycnn plan, configs/default/plan.json)')
+    .option('--num-minibatches <m>', 'microbatches to train (in total, a resumed job included)', intOption(1), 300)
     .option('--dataset <name>', 'training dataset (default: fashion-mnist if installed, else synthetic-image)')
     .option('--data-dir <dir>', 'directory of the dataset files')
     .option('--train-samples <n>', 'use only the first n training samples', intOption(1))
@@ -129,11 +154,14 @@ export function register(program: Command): void {
     .option('--progress', 'show the progress bar even when stderr is not a terminal')
     .option('--quiet', 'do not stream worker messages')
     .option('--cpus-per-rank <k>', 'pin rank r to cores [r*k, (r+1)*k) with taskset', intOption(1))
+    .option('--master-port <port>', 'the coordinator\'s port on 127.0.0.1 (0: any free port; printed at start)', intOption(0, 65535), 0)
     .option('--curve-keys <dir>', 'authenticate and encrypt every socket with the job\'s CURVE keys (dynpipe keys generate)')
-    .option('--checkpoint-dir <dir>', 'checkpoint store: every rank writes its stage there and the coordinator completes each set with a manifest')
+    .option('--checkpoint-dir <dir>', 'checkpoint store: a set at every plan change\'s cut (needed by dynpipe-re; dynpipe then checkpoints before migrating) and, with --checkpoint-every, periodic ones')
     .option('--checkpoint-every <k>', 'drain the pipeline and checkpoint after every k microbatches', intOption(1))
     .option('--checkpoint-keep <n>', 'complete checkpoints kept (older ones are deleted)', intOption(1), 3)
     .option('--resume <dir>', 'continue from a checkpoint: a store (its newest complete set) or one set; without --plan, under the checkpoint\'s plan')
     .option('--restart-on-failure <n>', 'relaunch every rank from the newest complete checkpoint when a rank dies or goes silent, up to n times', intOption(0), 0)
-    .action((f: LaunchFlags) => run(f));
+    .option('--dump-dir <dir>', 'diagnostics: after each plan change every rank writes its state to <dir>/post-v<version>/');
+  addRepartitionOptions(cmd);
+  cmd.action((f: LaunchFlags) => run(f));
 }

@@ -1,13 +1,23 @@
 /** File and list helpers shared by the `dynpipe predictor` subcommands: one-line errors naming the path or flag. */
 import { readFileSync, writeFileSync } from 'node:fs';
+import { gunzipSync } from 'node:zlib';
 import { DynpipeError, oneLine } from '../../errors.js';
+import { parseArgList, type ArgValue } from '../../models/args.js';
 import { parseDataset, type DatasetRow } from '../../../predictor/dataset.js';
 
+/** Reads a text file; a name ending in .gz is gunzipped (datasets are committed compressed). */
 export function readText(path: string, what: string): string {
+  let bytes: Buffer;
   try {
-    return readFileSync(path, 'utf8');
+    bytes = readFileSync(path);
   } catch (e) {
     throw new DynpipeError('E_IO', `cannot read ${what} ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+  }
+  if (!path.endsWith('.gz')) return bytes.toString('utf8');
+  try {
+    return gunzipSync(bytes).toString('utf8');
+  } catch (e) {
+    throw new DynpipeError('E_IO', `cannot read ${what} ${path}: not gzip data (${(e as Error).message})`);
   }
 }
 
@@ -51,17 +61,31 @@ export const unitInterval = (s: string): number | undefined => {
   return s !== '' && x > 0 && x <= 1 ? x : undefined;
 };
 
-/** Parses --model-args: a JSON object of model arguments. */
-export function modelArgs(text: string | undefined): Record<string, number | string | boolean> {
-  if (text === undefined) return {};
-  let v: unknown;
+/** A zoo model name and the arguments to build it with. */
+export interface ModelChoice {
+  name: string;
+  args: Record<string, ArgValue>;
+}
+
+/** Parses `name` or `name:key=value,key=value` (e.g. vgg16:width=0.125). */
+export function parseModelChoice(text: string): ModelChoice {
+  const colon = text.indexOf(':');
+  const name = (colon < 0 ? text : text.slice(0, colon)).trim();
+  if (!/^[a-z][a-z0-9_-]*$/i.test(name)) throw new DynpipeError('E_USAGE', `--model: expected name[:key=value,...], got '${text}'`);
   try {
-    v = JSON.parse(text);
-  } catch {
-    throw new DynpipeError('E_USAGE', `--model-args must be a JSON object, got '${text}'`);
+    return { name, args: colon < 0 ? {} : parseArgList(text.slice(colon + 1)) };
+  } catch (e) {
+    throw new DynpipeError('E_USAGE', `--model '${text}': ${(e as Error).message}`);
   }
-  if (typeof v !== 'object' || v === null || Array.isArray(v) || !Object.values(v).every((x) => ['number', 'string', 'boolean'].includes(typeof x))) {
-    throw new DynpipeError('E_USAGE', `--model-args must be a JSON object of numbers, strings and booleans, got '${text}'`);
-  }
-  return v as Record<string, number | string | boolean>;
+}
+
+/** The inverse of `parseModelChoice`. */
+export function formatModelChoice(m: ModelChoice): string {
+  const args = Object.entries(m.args).map(([k, v]) => `${k}=${v}`);
+  return args.length === 0 ? m.name : `${m.name}:${args.join(',')}`;
+}
+
+/** Commander collector for a repeatable --model flag. */
+export function modelOption(value: string, previous: ModelChoice[] | undefined): ModelChoice[] {
+  return [...(previous ?? []), parseModelChoice(value)];
 }

@@ -5,7 +5,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { GeneratorGroup, findOnPath } from '../../../profile/interfere/spawn.js';
 import { interfererSpec } from '../../../predictor/mix.js';
-import { DYNPIPE, alive, allGone, referenceWorkloadMs } from './helpers.js';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { DYNPIPE, alive, allGone, cpuTicks, referenceWorkloadMs } from './helpers.js';
 
 /** Starts `dynpipe interfere ...` and resolves with it and the generator pids once `count` have started. */
 function startCli(args: string[], count: number): Promise<{ proc: ChildProcessWithoutNullStreams; pids: number[] }> {
@@ -46,6 +47,32 @@ describe('interference generators', function () {
       assert.ok(g.pinned);
       const shared = await referenceWorkloadMs(0, iterations);
       assert.ok(shared / alone > 1.3, `alone ${alone.toFixed(0)} ms, sharing core 0 with the generator ${shared.toFixed(0)} ms (${(shared / alone).toFixed(2)}x)`);
+    } finally {
+      await group.stopAll();
+    }
+  });
+
+  it('a paused generator idles (under 5 % of a core) and works again once resumed', async () => {
+    // A paused generator is a live Node process waiting on its gate: its event loop and GC may
+    // take a clock tick (10 ms) now and then, so "idle" is bounded, not zero. Running at intensity
+    // 1 it takes a whole core, an order of magnitude more over the same window.
+    const windowMs = 500;
+    const ticksPerWindow = windowMs / 10;
+    const group = new GeneratorGroup();
+    try {
+      const g = await group.start(interfererSpec('cpu', '*', 1));
+      const [pid] = g.pids;
+      await g.pause();
+      await sleep(50);
+      const paused0 = cpuTicks(pid);
+      await sleep(windowMs);
+      const pausedTicks = cpuTicks(pid) - paused0;
+      assert.ok(pausedTicks <= 0.05 * ticksPerWindow, `${pausedTicks} ticks in ${windowMs} ms while paused`);
+      await g.resume();
+      const resumed0 = cpuTicks(pid);
+      await sleep(windowMs);
+      const resumedTicks = cpuTicks(pid) - resumed0;
+      assert.ok(resumedTicks >= 0.25 * ticksPerWindow && resumedTicks > 5 * pausedTicks, `${resumedTicks} ticks in ${windowMs} ms after resume (${pausedTicks} while paused)`);
     } finally {
       await group.stopAll();
     }

@@ -29,6 +29,13 @@ export async function allGone(pids: readonly number[], timeoutMs: number): Promi
   }
 }
 
+/** User + system CPU time of `pid` so far, in clock ticks (/proc/<pid>/stat fields 14 and 15). */
+export function cpuTicks(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return Number(fields[11]) + Number(fields[12]);
+}
+
 /**
  * Runs a fixed amount of arithmetic in a fresh Node process pinned to `core` and resolves with the
  * milliseconds it took (measured inside the process, so start-up is excluded).

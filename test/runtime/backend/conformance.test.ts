@@ -8,11 +8,14 @@ import { strict as assert } from 'node:assert';
 import * as tf from '@tensorflow/tfjs-core';
 import {
   BatchMatMul,
+  Conv2D,
   Conv2DBackpropFilter,
   Conv2DBackpropInput,
   DepthwiseConv2dNativeBackpropFilter,
   DepthwiseConv2dNativeBackpropInput,
   MaxPoolGrad,
+  Mean,
+  Sum,
   UnsortedSegmentSum,
   backend_util,
   getKernel,
@@ -30,6 +33,11 @@ interface InputSpec {
   /** int32 inputs carry their values; float32 ones are drawn from the seeded generator unless given. */
   ints?: number[];
   floats?: number[];
+  /**
+   * A float32 input made by casting these int32 values: webgpu keeps such a tensor in its int32
+   * buffer, so a kernel must convert on load.
+   */
+  castInts?: number[];
 }
 
 interface KernelCase {
@@ -43,6 +51,10 @@ interface KernelCase {
 function conv2dBackpropFilterCase(label: string, x: Shape4, filterShape: Shape4, strides: number, pad: Pad): KernelCase {
   const { outShape } = backend_util.computeConv2DInfo(x, filterShape, strides, 1, pad);
   return { label, inputs: { x: { shape: x }, dy: { shape: outShape } }, attrs: { strides, pad, dataFormat: 'NHWC', filterShape } };
+}
+
+function conv2dCase(label: string, x: Shape4, filterShape: Shape4, strides: number, pad: Pad, dilations = 1): KernelCase {
+  return { label, inputs: { x: { shape: x }, filter: { shape: filterShape } }, attrs: { strides, pad, dataFormat: 'NHWC', dilations } };
 }
 
 function conv2dBackpropInputCase(label: string, x: Shape4, filterShape: Shape4, strides: number, pad: Pad): KernelCase {
@@ -73,6 +85,25 @@ function maxPoolGradCase(label: string, x: Shape4, filterSize: number, strides: 
   return { label, inputs: { dy: { shape: outShape }, input: { shape: x, floats }, output: { shape: outShape } }, attrs: { filterSize, strides, pad } };
 }
 
+function reduceCase(label: string, x: number[], axis: number | number[], keepDims: boolean): KernelCase {
+  return { label, inputs: { x: { shape: x } }, attrs: { axis, keepDims } };
+}
+
+const REDUCE_CASES: KernelCase[] = [
+  reduceCase('N, H, W of NHWC, keepDims (vec4 loads)', [3, 5, 7, 8], [0, 1, 2], true),
+  reduceCase('N, H, W with 6 channels (scalar loads), 5 slices of rows', [4, 9, 10, 6], [0, 1, 2], false),
+  reduceCase('N, H, W with 4 channels, 50 slices of rows', [2, 40, 40, 4], [0, 1, 2], false),
+  reduceCase('all axes, to a scalar', [5, 7, 3], [0, 1, 2], false),
+  reduceCase('axes given out of order and negative', [2, 3, 4, 5], [1, -4], false),
+  reduceCase('the last axis (the built-in)', [4, 6], 1, false),
+  reduceCase('middle axes (the built-in)', [2, 3, 4, 5], [1, 2], true),
+  {
+    label: 'float32 cast from int32 (an i32 buffer), vec4 and scalar columns',
+    inputs: { x: { shape: [3, 2, 6], castInts: [...Array(36).keys()].map((i) => (i * 7) % 11 - 5) } },
+    attrs: { axis: [0], keepDims: false },
+  },
+];
+
 function segmentSumCase(label: string, x: number[], ids: number[], idShape: number[], numSegments: number): KernelCase {
   return { label, inputs: { x: { shape: x }, segmentIds: { shape: idShape, ints: ids } }, attrs: { numSegments } };
 }
@@ -87,6 +118,16 @@ const CASES: Record<string, KernelCase[]> = {
     conv2dBackpropFilterCase('10x9x2 -> 3, 5x3, stride 2, explicit pads', [1, 10, 9, 2], [5, 3, 2, 3], 2, [[0, 0], [2, 1], [1, 0], [0, 0]]),
     conv2dBackpropFilterCase('6x7x6 -> 7, 1x1, stride 1 (matrix product path)', [2, 6, 7, 6], [1, 1, 6, 7], 1, 'valid'),
     conv2dBackpropFilterCase('7x7x5 -> 6, 1x1, stride 2, same (ResNet shortcut)', [2, 7, 7, 5], [1, 1, 5, 6], 2, 'same'),
+    conv2dBackpropFilterCase('12x11x8 -> 12, 3x3, stride 1, same (vec4 loads; split-K, uneven last slice)', [3, 12, 11, 8], [3, 3, 8, 12], 1, 'same'),
+    conv2dBackpropFilterCase('batch 1, 9x9x4 -> 4, 3x3, stride 2, valid (vec4 loads)', [1, 9, 9, 4], [3, 3, 4, 4], 2, 'valid'),
+  ],
+  [Conv2D]: [
+    conv2dCase('batch 1, 7x7x3 -> 5, 3x3, stride 1, same', [1, 7, 7, 3], [3, 3, 3, 5], 1, 'same'),
+    conv2dCase('9x8x5 -> 6, 3x3, stride 2, valid', [2, 9, 8, 5], [3, 3, 5, 6], 2, 'valid'),
+    conv2dCase('10x9x2 -> 3, 5x3, stride 2, explicit pads', [1, 10, 9, 2], [5, 3, 2, 3], 2, [[0, 0], [2, 1], [1, 0], [0, 0]]),
+    conv2dCase('7x7x5 -> 6, 1x1, stride 2, same (ResNet shortcut)', [2, 7, 7, 5], [1, 1, 5, 6], 2, 'same'),
+    conv2dCase('11x10x8 -> 12, 3x3, stride 1, same (vec4 loads)', [3, 11, 10, 8], [3, 3, 8, 12], 1, 'same'),
+    conv2dCase('9x9x4 -> 3, 3x3, dilation 2, same', [2, 9, 9, 4], [3, 3, 4, 3], 1, 'same', 2),
   ],
   [Conv2DBackpropInput]: [
     conv2dBackpropInputCase('batch 1, 7x7x3 -> 5, 3x3, stride 1, same', [1, 7, 7, 3], [3, 3, 3, 5], 1, 'same'),
@@ -96,7 +137,10 @@ const CASES: Record<string, KernelCase[]> = {
     conv2dBackpropInputCase('10x9x2 -> 3, 5x3, stride 2, explicit pads', [1, 10, 9, 2], [5, 3, 2, 3], 2, [[0, 0], [2, 1], [1, 0], [0, 0]]),
     conv2dBackpropInputCase('6x6x2 -> 3, 2x2, pads wider than the filter', [1, 6, 6, 2], [2, 2, 2, 3], 1, [[0, 0], [2, 1], [0, 3], [0, 0]]),
     conv2dBackpropInputCase('7x7x5 -> 6, 1x1, stride 2, same (ResNet shortcut)', [2, 7, 7, 5], [1, 1, 5, 6], 2, 'same'),
+    conv2dBackpropInputCase('11x10x8 -> 12, 3x3, stride 2, same (vec4 loads)', [3, 11, 10, 8], [3, 3, 8, 12], 2, 'same'),
   ],
+  [Sum]: REDUCE_CASES,
+  [Mean]: REDUCE_CASES,
   [UnsortedSegmentSum]: [
     segmentSumCase('rows with repeated ids', [6, 3], [2, 0, 2, 3, 0, 2], [6], 4),
     segmentSumCase('rows of a 3-d x', [6, 2, 5], [1, 6, 1, 0, 6, 6], [6], 7),
@@ -127,6 +171,12 @@ const CASES: Record<string, KernelCase[]> = {
     matMulCase('batched, tiny matrices (broadcast multiply path)', [4, 3, 5], [4, 2, 5], false, true),
     matMulCase('batched, one product per entry', [3, 20, 17], [3, 17, 15], false, false),
     matMulCase('attention scores q k^T, 4-d', [2, 2, 33, 16], [2, 2, 33, 16], false, true),
+    matMulCase('2-d, every extent a multiple of 4 (vec4 loads), a transposed', [36, 20], [36, 44], true, false),
+    {
+      label: 'a is float32 cast from int32 (an i32 buffer)',
+      inputs: { a: { shape: [4, 8], castInts: [...Array(32).keys()].map((i) => (i * 5) % 9 - 4) }, b: { shape: [8, 3] } },
+      attrs: { transposeA: false, transposeB: false },
+    },
     {
       ...matMulCase('batch dims broadcast both ways', [2, 1, 4, 5], [1, 3, 5, 6], false, false),
       // cpu's BatchMatMul sizes its output by max(batchA, batchB) = 3 entries instead of 2 x 3.
@@ -164,12 +214,20 @@ const KNOWN_GAPS: KnownGap[] = [
 function makeInputs(c: KernelCase, seed: number): Record<string, Float32Array | Int32Array> {
   const random = seededRandom(seed);
   return Object.fromEntries(
-    Object.entries(c.inputs).map(([name, spec]) => [name, spec.ints ? Int32Array.from(spec.ints) : spec.floats ? Float32Array.from(spec.floats) : randomValues(spec.shape, random)]),
+    Object.entries(c.inputs).map(([name, spec]) => {
+      const ints = spec.ints ?? spec.castInts;
+      return [name, ints ? Int32Array.from(ints) : spec.floats ? Float32Array.from(spec.floats) : randomValues(spec.shape, random)];
+    }),
   );
 }
 
 function runKernel(kernelName: string, c: KernelCase, values: Record<string, Float32Array | Int32Array>, useReference = false): tf.Tensor[] {
-  const inputs = Object.fromEntries(Object.entries(c.inputs).map(([name, spec]) => [name, tf.tensor(values[name], spec.shape, spec.ints ? 'int32' : 'float32')]));
+  const inputs = Object.fromEntries(
+    Object.entries(c.inputs).map(([name, spec]) => {
+      if (spec.castInts) return [name, tf.cast(tf.tensor(values[name], spec.shape, 'int32'), 'float32')];
+      return [name, tf.tensor(values[name], spec.shape, spec.ints ? 'int32' : 'float32')];
+    }),
+  );
   if (useReference && c.cpuReference) return [c.cpuReference(inputs)];
   const out = tf.engine().runKernel(kernelName, inputs, c.attrs);
   return Array.isArray(out) ? out : [out];

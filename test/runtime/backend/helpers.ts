@@ -3,16 +3,7 @@ import { strict as assert } from 'node:assert';
 import * as tf from '@tensorflow/tfjs-core';
 
 /** mulberry32: a small seeded generator, so every run draws the same inputs. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { seededRandom } from '../../../runtime/models/prng.js';
 
 /** Uniform values in [-1, 1). */
 export function randomValues(shape: readonly number[], random: () => number): Float32Array {
@@ -22,14 +13,18 @@ export function randomValues(shape: readonly number[], random: () => number): Fl
 }
 
 /**
- * Asserts max |actual - expected| <= rtol * max |expected|: relative to the tensor's largest
- * magnitude, since an element whose terms cancel to ~0 has no meaningful relative error.
+ * Asserts max |actual - expected| <= rtol * max(max |expected|, minScale): relative to the
+ * tensor's largest magnitude, since an element whose terms cancel to ~0 has no meaningful relative
+ * error. `minScale` does the same for a whole tensor that is zero in exact arithmetic and only
+ * rounding noise in floats (e.g. a bias gradient in front of a batch norm): give the scale of the
+ * tensors it is compared among.
  */
-export function assertClose(actual: ArrayLike<number>, expected: ArrayLike<number>, rtol: number, label: string): void {
+export function assertClose(actual: ArrayLike<number>, expected: ArrayLike<number>, rtol: number, label: string, minScale = 0): void {
   assert.equal(actual.length, expected.length, `${label}: length`);
   let scale = 0;
   for (let i = 0; i < expected.length; i++) scale = Math.max(scale, Math.abs(expected[i]));
-  assert.ok(scale > 0, `${label}: expected values are all zero, which proves nothing`);
+  assert.ok(scale > 0 || minScale > 0, `${label}: expected values are all zero, which proves nothing`);
+  scale = Math.max(scale, minScale);
   let worst = 0;
   let at = -1;
   for (let i = 0; i < expected.length; i++) {

@@ -34,8 +34,8 @@ describe('backend selection', () => {
   });
 
   it('reads WebGPU adapter options from the environment', () => {
-    assert.deepEqual(backendOptionsFromEnv({ DYNPIPE_WEBGPU_ADAPTER: ' H100 ', DYNPIPE_WEBGPU_BACKEND: 'Vulkan' }), { webgpu: { adapter: 'H100', dawnBackend: 'vulkan' } });
-    assert.deepEqual(backendOptionsFromEnv({ DYNPIPE_WEBGPU_ADAPTER: '' }), { webgpu: { adapter: undefined, dawnBackend: undefined } });
+    assert.deepEqual(backendOptionsFromEnv({ DYNPIPE_WEBGPU_ADAPTER: ' H100 ', DYNPIPE_WEBGPU_BACKEND: 'Vulkan' }), { webgpu: { adapter: 'H100', dawnBackend: 'vulkan' }, webgpuKernels: 'all' });
+    assert.deepEqual(backendOptionsFromEnv({ DYNPIPE_WEBGPU_ADAPTER: '' }), { webgpu: { adapter: undefined, dawnBackend: undefined }, webgpuKernels: 'all' });
     assert.throws(() => backendOptionsFromEnv({ DYNPIPE_WEBGPU_BACKEND: 'glide' }), (e: unknown) => isDynpipeError(e, 'E_USAGE') && e.message.endsWith("got 'glide'"));
   });
 

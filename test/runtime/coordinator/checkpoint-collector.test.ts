@@ -4,11 +4,11 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CheckpointCollector } from '../../../runtime/coordinator/checkpoint-collector.js';
 import { CheckpointStore } from '../../../runtime/checkpoint/checkpoint-store.js';
-import { parseManifest } from '../../../runtime/checkpoint/manifest.js';
+import { type Manifest, parseManifest } from '../../../runtime/checkpoint/manifest.js';
 import type { ControlOf } from '../../../runtime/transport/control-messages.js';
 import { tempDir } from '../../support/cli.js';
 import { dynpipeError } from '../transport/helpers.js';
-import { PLAN_A } from '../checkpoint/helpers.js';
+import { PLAN_A, PLAN_B } from '../checkpoint/helpers.js';
 
 /** PLAN_A: rank 0 holds block 0, ranks 1 and 2 blocks 1-2. */
 function report(rank: number, cut: number, extra: Partial<ControlOf<'checkpointed'>> = {}): ControlOf<'checkpointed'> {
@@ -57,6 +57,24 @@ describe('checkpoint collector', () => {
     await collector.offer(1, report(1, 4));
     await assert.rejects(collector.offer(2, report(2, 4, { weightVersion: 3 })), dynpipeError('E_CHECKPOINT', /weight versions \[4, 3\]/));
     assert.ok(!existsSync(join(store.root, 'v0-mb4', 'manifest.json')));
+  });
+
+  it('after a plan change checks reports against the new plan, and commits a cut\'s set with its extras', async () => {
+    await collector.offer(0, report(0, 4)); // never completed: the change drops it
+    const cutSet: Manifest = {
+      cutMicrobatch: 6, weightVersion: 6, planVersion: 1, seed: 7, plan: PLAN_B,
+      files: [0, 1, 2].map((r) => ({ file: `rank-${r}.tensors`, rank: r, blocks: r === 0 ? [0] : [1, 2], bytes: 10 + r, sha256: String(r).repeat(64) })),
+      extra: { drained_at_ms: [5, 6, 7], previous_partition: [1, 2] },
+    };
+    const dir = await collector.commitCut(cutSet);
+    assert.equal(dir, join(store.root, 'v1-mb6'));
+    assert.deepEqual(parseManifest(readFileSync(join(dir, 'manifest.json'), 'utf8'), 'm'), cutSet);
+    assert.deepEqual(collector.lastCommitted, { dir, cut: 6 });
+    collector.planChanged(PLAN_B, 1);
+    await assert.rejects(collector.offer(1, report(1, 8)), dynpipeError('E_CHECKPOINT', /is for plan version 0, the job runs 1/));
+    await assert.rejects(collector.offer(1, report(1, 8, { planVersion: 1 })), dynpipeError('E_CHECKPOINT', /holds blocks \[1, 2\], the rank owns \[2\]/));
+    await collector.offer(0, report(0, 8, { planVersion: 1, blocks: [0, 1] }));
+    assert.equal(await collector.offer(1, report(1, 8, { planVersion: 1, blocks: [2] })), join(store.root, 'v1-mb8'));
   });
 
   it('keeps only the newest `keep` complete sets', async () => {

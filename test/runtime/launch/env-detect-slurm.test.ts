@@ -1,5 +1,6 @@
 import { strict as assert } from 'node:assert';
 import { derivedSlurmPort, DERIVED_PORT_BASE, DERIVED_PORT_SPAN } from '../../../runtime/launch/env-detect.js';
+import { CLI } from '../../support/cli.js';
 import { runCommand } from '../../support/process.js';
 import { skipSuiteIf } from '../../support/skip.js';
 import { slurmUnavailable, startSlurmCluster, type SlurmCluster } from '../../support/slurm-cluster.js';
@@ -43,5 +44,38 @@ describe('env-detect under a real srun', function () {
         job,
       })),
     );
+  });
+
+  it('dynpipe worker --print-env under srun -n 4: ranks 0..3, each with source slurm', async () => {
+    // --label prefixes each line with its task, so the four tables can be told apart.
+    const r = await runCommand(['srun', '-n', '4', '--label', process.execPath, CLI, 'worker', '--print-env'], { env: cluster!.env, timeoutMs: 60_000 });
+    assert.equal(r.code, 0, r.stderr);
+    const rows = new Map<number, string[]>();
+    for (const line of r.stdout.trim().split('\n')) {
+      const m = /^\s*(\d+): (.*)$/.exec(line);
+      assert.ok(m, `unlabelled line: ${line}`);
+      rows.set(Number(m[1]), [...(rows.get(Number(m[1])) ?? []), m[2].replace(/\s+/g, ' ')]);
+    }
+    const node = cluster!.nodeName;
+    for (const task of [0, 1, 2, 3]) {
+      const [, rank, world, local, addr, port] = rows.get(task) ?? [];
+      assert.equal(rank, `rank ${task} SLURM_PROCID (slurm)`);
+      assert.equal(world, 'world size 4 SLURM_NTASKS (slurm)');
+      assert.equal(local, `local rank ${task} SLURM_LOCALID (slurm)`);
+      assert.match(addr, new RegExp(`^coordinator address ${node} first host of SLURM_STEP_NODELIST=${node} \\(slurm\\)$`));
+      assert.match(port, /^coordinator port \d+ derived from SLURM_JOB_ID=\d+ \(slurm\)$/);
+    }
+  });
+
+  it('a flag or variable that contradicts srun\'s: one line from the worker, exit 2', async () => {
+    const env = { ...cluster!.env, RANK: '3' }; // srun passes the environment on: SLURM_PROCID=0 and RANK=3
+    const r = await runCommand(['srun', '-n', '1', process.execPath, CLI, 'worker', '--print-env'], { env, timeoutMs: 60_000 });
+    assert.equal(r.code, 2, r.stderr);
+    const ours = r.stderr.split('\n').filter((l) => l.startsWith('dynpipe:'));
+    assert.deepEqual(ours, ['dynpipe: rank: SLURM_PROCID=0 (slurm) disagrees with RANK=3 (torchrun); pass --rank, unset one, or set DYNPIPE_LAUNCHER']);
+    const flag = await runCommand(['srun', '-n', '1', process.execPath, CLI, 'worker', '--print-env', '--local-rank', '1'], { env: cluster!.env, timeoutMs: 60_000 });
+    assert.equal(flag.code, 2, flag.stderr);
+    const lines = flag.stderr.split('\n').filter((l) => l.startsWith('dynpipe:'));
+    assert.deepEqual(lines, ['dynpipe: local rank 1 from --local-rank must be below world size 1 from SLURM_NTASKS (slurm)']);
   });
 });

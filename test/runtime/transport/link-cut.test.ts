@@ -1,7 +1,7 @@
 /** The network-cut test hook: sends stall from the cut on; the env spec names a rank and a delay. */
 import { strict as assert } from 'node:assert';
 import { cutAt } from '../../../runtime/transport/link-cut.js';
-import { networkCutAfterMs } from '../../../runtime/cli/fault-hooks.js';
+import { networkCutAfterMs } from '../../../runtime/cli/worker-hooks.js';
 import { dynpipeError } from './helpers.js';
 
 describe('network cut hook', () => {

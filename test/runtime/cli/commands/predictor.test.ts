@@ -3,9 +3,11 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
 import { fileURLToPath } from 'node:url';
 import { printDataset, type DatasetRow } from '../../../../predictor/dataset.js';
-import { fromVector } from '../../../../predictor/features.js';
+import { fromVector, staticFeatures } from '../../../../predictor/features.js';
+import { buildModel } from '../../../../runtime/models/zoo.js';
 import { SlowdownForest } from '../../../../predictor/forest.js';
 import { syntheticRows } from '../../../predictor/fixtures.js';
 
@@ -23,9 +25,11 @@ describe('dynpipe predictor train|eval|predict', function () {
   const synthetic = syntheticRows(24, 4, 31);
   const rows: DatasetRow[] = synthetic.map((r, i) => {
     const { static: s, device } = fromVector(r.x);
-    return { mix: r.group, repeat: 0, target: `t${i % 4}`, observer: 't0', aloneMs: 10, interferedMs: 10 * r.y, static: s, device, slowdown: r.y };
+    return { mix: r.group, repeat: 0, target: `t${i % 4}`, observer: 't0', interferedMs: s.alone_ms * r.y, static: s, device, slowdown: r.y };
   });
   writeFileSync(data, printDataset(rows, true));
+  const gz = join(dir, 'data.csv.gz');
+  writeFileSync(gz, gzipSync(readFileSync(data)));
 
   it('evaluates on held-out mixes and reports the forest beside the baselines', () => {
     const r = dynpipe('predictor', 'eval', '--data', data, '--trees', '5', '--test-fraction', '0.25', '--json');
@@ -42,7 +46,7 @@ describe('dynpipe predictor train|eval|predict', function () {
 
   it('trains a forest file whose predictions `predict` reproduces exactly', () => {
     const forestFile = join(dir, 'forest.json');
-    const r = dynpipe('predictor', 'train', '--data', data, '--out', forestFile, '--trees', '4', '--seed', '2');
+    const r = dynpipe('predictor', 'train', '--data', gz, '--out', forestFile, '--trees', '4', '--seed', '2'); // read through gunzip
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stdout, /^train: 4 trees on 96 rows from 24 mixes/);
     const { static: s, device } = fromVector(synthetic[5].x);
@@ -52,6 +56,14 @@ describe('dynpipe predictor train|eval|predict', function () {
     assert.equal(p.code, 0, p.stderr);
     const expected = SlowdownForest.fromJSON(JSON.parse(readFileSync(forestFile, 'utf8'))).predictOne(s, device);
     assert.equal(Number(p.stdout.trim()), expected);
+
+    // A zoo range with its profiled time: the static features are those of the library.
+    const q = dynpipe('predictor', 'predict', '--forest', forestFile, '--model', 'mlp:hidden=16,layers=1', '--range', '0:1', '--batch', '4', '--alone-ms', '2.5', '--device', join(dir, 'd.json'), '--json');
+    assert.equal(q.code, 0, q.stderr);
+    const answer = JSON.parse(q.stdout) as { slowdown: number; static: Record<string, number> };
+    const range = staticFeatures(buildModel('mlp', { hidden: 16, layers: 1 }), 0, 1, 4, 2.5);
+    assert.deepEqual(answer.static, range);
+    assert.equal(answer.slowdown, SlowdownForest.fromJSON(JSON.parse(readFileSync(forestFile, 'utf8'))).predictOne(range, device));
   });
 
   it('fails with one line naming the file and field on bad input', () => {
@@ -71,5 +83,8 @@ describe('dynpipe predictor train|eval|predict', function () {
     const u = dynpipe('predictor', 'predict', '--forest', bad, '--device', join(dir, 'd.json'));
     assert.equal(u.code, 2);
     assert.equal(u.stderr, 'dynpipe: give --model and --range (or --static)\n');
+    const v = dynpipe('predictor', 'predict', '--forest', bad, '--model', 'mlp', '--range', '0:1', '--device', join(dir, 'd.json'));
+    assert.equal(v.code, 2);
+    assert.equal(v.stderr, "dynpipe: give the range's profiled time: --alone-ms or --profile (one of them)\n");
   });
 });
