@@ -227,7 +227,7 @@ export function parseRankLog(text: string, file: string, rank?: number): RankLog
   const bad = Array.from({ length: width }, (_, i) => i).find((i) => header[i] !== expected[i]);
   if (bad !== undefined) {
     const want = expected[bad] ?? '(end of header)';
-    throw new DynpipeError('E_LOG_PARSE', `${file}:${records[0].info.lines}: header column ${bad + 1} should be '${want}', got '${header[bad] ?? ''}'`);
+    throw new DynpipeError('E_LOG_PARSE', `${file}:${records[0].info.lines}: header column ${bad + 1} should be '${want}', got '${quoteOneLine(header[bad] ?? '', 80)}'`);
   }
   return records.slice(1).map(({ record, info }) => {
     const where = `${file}:${info.lines}`;

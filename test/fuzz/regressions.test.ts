@@ -48,6 +48,12 @@ describe('parser fuzz regressions', () => {
     assert.throws(() => parseRankLog(text, 'rank-1.csv', 1), clearError('E_LOG_PARSE', /^rank-1\.csv:\d+: Invalid Closing Quote/));
   });
 
+  // The header check quoted the column as it was: a bare line break (csv-parse keeps a lone '\n'
+  // after '\r\n' as a field) came out as a two-line message.
+  it('a rank log header with a line break for a column name is one line', () => {
+    assert.throws(() => parseRankLog('\r\n\n', 'rank-1.csv', 1), clearError('E_LOG_PARSE', /^rank-1\.csv:2: header column 1 should be 'row', got '\\n'$/));
+  });
+
   // The recursive schema check overflowed the stack (RangeError) on a tree nested 1000+ levels.
   it('a forest file with an absurdly deep tree is refused, not a stack overflow', () => {
     const f = structuredClone(S.FOREST_JSON) as { forest: { baseModel: { estimators: Array<{ root: unknown }> } } };
