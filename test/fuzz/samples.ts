@@ -83,6 +83,8 @@ export const CONTROL_MESSAGES: unknown[] = [
   { type: 'shutdown', reason: 'rank 3 failed' },
   { type: 'heartbeat', rank: 4 },
   { type: 'checkpointed', rank: 1, cut: 8, planVersion: 0, weightVersion: 8, file: 'rank-1.tensors', blocks: [1, 2], bytes: 123, sha256: 'a'.repeat(64) },
+  { type: 'hold', rank: 2, planVersion: 1, next: 7, holdAt: 9 },
+  { type: 'drained', rank: 2, planVersion: 1, drainedAtMs: 12.5, weightVersion: 9, checkpoint: { file: 'rank-2.tensors', blocks: [3], bytes: 99, sha256: 'b'.repeat(64) } },
 ];
 export const CONTROL_FRAMES = CONTROL_MESSAGES.map((m) => new Uint8Array(encodeControl(m as Parameters<typeof encodeControl>[0])));
 

@@ -18,3 +18,21 @@ describe("control message 'checkpointed'", () => {
     assert.throws(() => decodeControl(frame({ ...OK, blocks: [] })), dynpipeError('E_MESSAGE', /field 'blocks'/));
   });
 });
+
+const DRAINED: ControlOf<'drained'> = {
+  type: 'drained', rank: 2, planVersion: 1, drainedAtMs: 12.5, weightVersion: 9, checkpoint: { file: 'rank-2.tensors', blocks: [3], bytes: 99, sha256: 'b'.repeat(64) },
+};
+
+describe("control message 'drained' with the cut's checkpoint file", () => {
+  it('round-trips with and without a file', () => {
+    assert.deepEqual(decodeControl(encodeControl(DRAINED)), DRAINED);
+    assert.deepEqual(decodeControl(encodeControl({ ...DRAINED, checkpoint: null })), { ...DRAINED, checkpoint: null });
+  });
+
+  it('refuses a file record without its checksum or with extra fields', () => {
+    const frame = (m: object) => Buffer.from(msgpackEncode({ v: 1, ...m }));
+    const { sha256: _sha, ...unchecked } = DRAINED.checkpoint!;
+    assert.throws(() => decodeControl(frame({ ...DRAINED, checkpoint: unchecked })), dynpipeError('E_MESSAGE', /'drained' is invalid: field 'checkpoint\.sha256'/));
+    assert.throws(() => decodeControl(frame({ ...DRAINED, checkpoint: { ...DRAINED.checkpoint, path: '/etc/passwd' } })), dynpipeError('E_MESSAGE', /'drained' is invalid: field 'checkpoint'.*Unrecognized key/));
+  });
+});
