@@ -8,6 +8,9 @@
  * One handler per process (the endpoint can be bound once per ZeroMQ context): `admitCurveKey`
  * starts it on first use and counts users; the returned release stops it after the last one.
  * It must be running before a CURVE server socket binds, so `admitCurveKey` resolves after bind.
+ * A handler being stopped has left `handler` already, and the next one binds only once it has
+ * unbound and closed: closing a socket frees its endpoint later, in ZeroMQ's own thread, so a
+ * quick stop and start would otherwise race for the endpoint ("Address already in use").
  */
 import * as zmq from 'zeromq';
 import { z85Encode } from './z85.js';
@@ -21,6 +24,8 @@ interface Handler {
 
 const admitted = new Map<string, number>();
 let handler: Promise<Handler> | undefined;
+/** The last stop: settled once its socket has unbound and closed. */
+let stopped: Promise<void> = Promise.resolve();
 
 /** The reply frames for one request (after the routing id and empty delimiter). */
 function decide(request: Buffer[]): Buffer[] {
@@ -46,9 +51,22 @@ async function serve(socket: zmq.Router): Promise<void> {
 }
 
 async function start(): Promise<Handler> {
+  await stopped;
   const socket = new zmq.Router({ linger: 0 });
-  await socket.bind(ZAP_ENDPOINT);
+  try {
+    await socket.bind(ZAP_ENDPOINT);
+  } catch (e) {
+    socket.close();
+    throw e;
+  }
   return { socket, loop: serve(socket) };
+}
+
+async function stop(h: Promise<Handler>): Promise<void> {
+  const { socket, loop } = await h;
+  await socket.unbind(ZAP_ENDPOINT).catch(() => undefined);
+  socket.close();
+  await loop;
 }
 
 /** Admits clients proving `publicKey` (Z85) until the returned release is called. */
@@ -68,10 +86,10 @@ export async function admitCurveKey(publicKey: string): Promise<() => Promise<vo
     released = true;
     forget(publicKey);
     if (admitted.size > 0 || !handler) return;
-    const h = await handler;
-    handler = undefined;
-    h.socket.close();
-    await h.loop;
+    const h = handler;
+    handler = undefined; // an admit from now on starts a new handler, after this one has stopped
+    stopped = stop(h).catch(() => undefined);
+    await stopped;
   };
 }
 
