@@ -19,7 +19,7 @@ import { openDecisionLog } from '../cli/decision-log.js';
 import { policyRunner, type PolicyFlags } from '../cli/repartition-setup.js';
 import { appendInterferenceRows } from '../launch/interference-log.js';
 import type { AppliedInterference } from '../launch/interference-rows.js';
-import { launchLocal } from '../launch/local-launcher.js';
+import { launchRecovering } from '../launch/recovering-launch.js';
 import type { CpuMap } from '../launch/cpu-map.js';
 import { readRankLogs } from '../log/rank-log-files.js';
 import type { RankLogRow } from '../log/rank-log.js';
@@ -105,7 +105,9 @@ export async function runMode(o: ModeRun): Promise<ModeResult> {
   let completed = 0;
   let planVersion = 0;
   let applied: AppliedInterference[] = [];
-  const run = await launchLocal({
+  // dynpipe-re restarts from checkpoints: the recovering launcher owns the checkpoint store
+  const recovery = { checkpointDir: o.mode === 'dynpipe-re' ? join(o.dir, CHECKPOINT_SUBDIR) : undefined, checkpointKeep: 2, planGiven: true, restarts: 0 };
+  const run = await launchRecovering({
     planPath,
     plan: w.plan,
     numMinibatches: w.microbatches,
@@ -120,7 +122,6 @@ export async function runMode(o: ModeRun): Promise<ModeResult> {
       policy,
       scripted: [],
       timeoutMs: TIMEOUTS.migrationMs,
-      checkpointDir: o.mode === 'dynpipe-re' ? join(o.dir, CHECKPOINT_SUBDIR) : undefined,
       onChange: (c) => (planVersion = c.planVersion),
     },
     onJobStart: (ms) => (jobStartMs = ms),
@@ -131,7 +132,7 @@ export async function runMode(o: ModeRun): Promise<ModeResult> {
       o.onProgress?.({ completed, planVersion, loss: s.loss, interference: interference.active });
     },
     say: o.say,
-  }).finally(async () => {
+  }, recovery).finally(async () => {
     applied = await interference.stop();
   });
   if (applied.length > 0) await appendInterferenceRows(o.dir, applied, worldSize(w.plan), w.pinning?.cores);
