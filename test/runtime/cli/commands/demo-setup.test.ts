@@ -9,13 +9,13 @@ describe('dynpipe demo: where ranks run and which burst', () => {
     assert.equal(demoSetup('auto', 16, 0.2, false).cpuMap, undefined);
   });
 
-  it('auto: a real burst on a quiet machine, emulated once the load reaches max(1, cores / 2)', () => {
-    assert.equal(demoSetup('auto', 2, 0.99, true).burst, 'cpu');
-    const busy = demoSetup('auto', 2, 1, true);
+  it('auto: a real burst unless the load reaches twice the cores', () => {
+    assert.equal(demoSetup('auto', 2, 3.99, true).burst, 'cpu');
+    const busy = demoSetup('auto', 2, 4, true);
     assert.equal(busy.burst, 'emulated');
-    assert.match(busy.why, /^load average 1\.0 on 2 cores: the kernel would move/);
-    assert.equal(demoSetup('auto', 16, 7.9, true).burst, 'cpu');
-    assert.equal(demoSetup('auto', 16, 8, true).burst, 'emulated');
+    assert.match(busy.why, /^load average 4\.0 on 2 cores: the kernel would move/);
+    assert.equal(demoSetup('auto', 16, 31.9, true).burst, 'cpu');
+    assert.equal(demoSetup('auto', 16, 32, true).burst, 'emulated');
     assert.equal(demoSetup('auto', 16, 0, false).burst, 'emulated', 'unpinned ranks cannot be targeted by a pinned burst');
   });
 
