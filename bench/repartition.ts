@@ -43,32 +43,19 @@ import type { RankWindow } from '../runtime/coordinator/rank-stats.js';
 import { planPartition } from '../partitioner/pipedream-dp.js';
 import { toPlan } from '../partitioner/to-plan.js';
 import { completions, iterationMsBefore, rangeThroughput, recoveryMs, throughputBins } from './repartition-metrics.js';
+import { flag, intFlag } from './argv.js';
 
 const CLI = fileURLToPath(new URL('../runtime/cli/dynpipe.js', import.meta.url));
 const MODES = ['pipedream', 'simple', 'dynpipe-re', 'dynpipe'] as const;
 
-function flag(name: string, fallback: string): string {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 && process.argv[i + 1] !== undefined ? process.argv[i + 1] : fallback;
-}
-
-function intFlag(name: string, fallback: number): number {
-  const v = Number(flag(name, String(fallback)));
-  if (!Number.isInteger(v) || v < 1) {
-    process.stderr.write(`bench/repartition: --${name} must be an integer >= 1\n`);
-    process.exit(2);
-  }
-  return v;
-}
-
 const out = resolve(flag('out', '/tmp/dynpipe-bench-repartition'));
 const backend = flag('backend', 'cpu');
-const hidden = intFlag('hidden', 128);
-const layers = intFlag('layers', 7);
-const input = intFlag('input', 8);
-const microbatch = intFlag('microbatch', 16);
-const warm = intFlag('warm', 100);
-const phase = intFlag('phase', 150);
+const hidden = intFlag('bench/repartition', 'hidden', 128);
+const layers = intFlag('bench/repartition', 'layers', 7);
+const input = intFlag('bench/repartition', 'input', 8);
+const microbatch = intFlag('bench/repartition', 'microbatch', 16);
+const warm = intFlag('bench/repartition', 'warm', 100);
+const phase = intFlag('bench/repartition', 'phase', 150);
 const factor = Number(flag('factor', '2'));
 const modes = flag('modes', MODES.join(',')).split(',') as Array<(typeof MODES)[number]>;
 const costSource = flag('costs', 'profile');
@@ -76,7 +63,7 @@ if (costSource !== 'profile' && costSource !== 'calibrate') {
   process.stderr.write(`bench/repartition: --costs must be profile or calibrate, got '${costSource}'\n`);
   process.exit(2);
 }
-const pinning = process.argv.includes('--cpus-per-rank') ? ['--cpus-per-rank', String(intFlag('cpus-per-rank', 1))] : [];
+const pinning = process.argv.includes('--cpus-per-rank') ? ['--cpus-per-rank', String(intFlag('bench/repartition', 'cpus-per-rank', 1))] : [];
 const total = warm + 2 * phase;
 const ranks = 4;
 const modelArgs = { hidden, layers, inputHeight: input, inputWidth: input };

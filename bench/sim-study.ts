@@ -30,11 +30,7 @@ import { DEFAULT_PAUSE_FIXED_MS } from '../runtime/sim/pause.js';
 import { completionTimes, simulationReport } from '../runtime/sim/report.js';
 import { simulate } from '../runtime/sim/simulate.js';
 import { type JobTimePoint, type RecoveryPoint, type ThroughputPoint, jobTimeSpec, recoverySpec, throughputOverTimeSpec } from './sim-study-figures.js';
-
-function flag(name: string, fallback: string): string {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 && process.argv[i + 1] !== undefined ? process.argv[i + 1] : fallback;
-}
+import { flag } from './argv.js';
 
 const out = resolve(flag('out', 'figures/results/sim'));
 const iterations = Number(flag('iterations', '1000'));

@@ -20,25 +20,12 @@ import { printRows } from '../runtime/sim/log-text.js';
 import { NeverPolicy } from '../runtime/sim/policy.js';
 import { simulationReport } from '../runtime/sim/report.js';
 import { type SimulationResult, simulate } from '../runtime/sim/simulate.js';
+import { flag, intFlag } from './argv.js';
 
-function flag(name: string, fallback: string): string {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 && process.argv[i + 1] !== undefined ? process.argv[i + 1] : fallback;
-}
-
-function intFlag(name: string, fallback: number): number {
-  const v = Number(flag(name, String(fallback)));
-  if (!Number.isInteger(v) || v < 1) {
-    process.stderr.write(`bench/simulator: --${name} must be an integer >= 1\n`);
-    process.exit(2);
-  }
-  return v;
-}
-
-const stages = intFlag('stages', 64);
-const replicas = intFlag('replicas', 8);
-const iterations = intFlag('iterations', 1000);
-const reps = intFlag('reps', 3);
+const stages = intFlag('bench/simulator', 'stages', 64);
+const replicas = intFlag('bench/simulator', 'replicas', 8);
+const iterations = intFlag('bench/simulator', 'iterations', 1000);
+const reps = intFlag('bench/simulator', 'reps', 3);
 const schedule = flag('schedule', '1f1b') === 'gpipe' ? 'gpipe' : '1f1b';
 const withInterference = process.argv.includes('--interference');
 const ranks = stages * replicas;

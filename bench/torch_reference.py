@@ -2,6 +2,7 @@
 variant with batch norm, small post-LN BERT with an MLM head), timed the same way: median of
 `--steps` forward-only and training steps after `--warmup`, each ending in a device sync.
 Run on the GPU node:  python3 bench/torch_reference.py --batch 32 --header
+(`--device cpu` with a small batch only checks the script runs.)
 """
 import argparse, statistics, time
 import torch
@@ -64,7 +65,8 @@ def bert():
 MODELS = {'tinycnn': tinycnn, 'vgg16': vgg16, 'resnet50': resnet50, 'bert': bert}
 
 def sync():
-    torch.cuda.synchronize()
+    if torch.cuda.is_available():
+        torch.cuda.synchronize()
 
 def bench(name, batch, warmup, steps, dev):
     model, shape, kind, flops = MODELS[name]()
@@ -88,13 +90,15 @@ def bench(name, batch, warmup, steps, dev):
         if k >= warmup:
             fwd.append(t1 - t0); train.append(t2 - t1)
     f, t = statistics.median(fwd), statistics.median(train)
-    print(f"| pytorch {torch.__version__} | {torch.cuda.get_device_name()} | {name} | {batch} | {batch / f:.1f} | {flops * batch / f / 1e9:.2f} | {batch / t:.1f} | {t / f:.2f} |", flush=True)
+    device_name = torch.cuda.get_device_name() if dev == 'cuda' else dev
+    print(f"| pytorch {torch.__version__} | {device_name} | {name} | {batch} | {batch / f:.1f} | {flops * batch / f / 1e9:.2f} | {batch / t:.1f} | {t / f:.2f} |", flush=True)
 
 if __name__ == '__main__':
     p = argparse.ArgumentParser(description=__doc__)
     p.add_argument('--models', default='tinycnn,vgg16,bert'); p.add_argument('--batch', type=int, default=32)
     p.add_argument('--warmup', type=int, default=3); p.add_argument('--steps', type=int, default=10)
     p.add_argument('--header', action='store_true')
+    p.add_argument('--device', default='cuda', help='cuda, or cpu to check the script without a GPU')
     a = p.parse_args()
     torch.backends.cudnn.benchmark = True
     torch.backends.cuda.matmul.allow_tf32 = False; torch.backends.cudnn.allow_tf32 = False
@@ -102,4 +106,4 @@ if __name__ == '__main__':
         print('| backend | device | model | batch | forward samples/s | forward GFLOP/s | train samples/s | train/forward per sample |')
         print('|---|---|---|---:|---:|---:|---:|---:|')
     for m in a.models.split(','):
-        bench(m, a.batch, a.warmup, a.steps, 'cuda')
+        bench(m, a.batch, a.warmup, a.steps, a.device)

@@ -4,6 +4,8 @@
  * Prints one markdown row per model: forward-only samples/s and GFLOP/s, training samples/s, and
  * the training/forward cost ratio per sample (goal for wasm: <= 3). Times are medians of `--steps`
  * timed runs after `--warmup` untimed ones; each run ends by reading a value back (device sync).
+ * `--limit-s` bounds each model's time: once past it, no further timed run starts (at least one
+ * is always timed) and the row's model cell says how many were.
  */
 import { performance } from 'node:perf_hooks';
 import { Command, Option } from 'commander';
@@ -30,7 +32,15 @@ function randomBatch(model: ModelSpec, batch: number): { x: tf.Tensor; y: tf.Ten
   return { x, y };
 }
 
-async function timeModel(model: ModelSpec, batch: number, warmup: number, steps: number): Promise<{ fwdMs: number; trainMs: number }> {
+interface ModelTimes {
+  fwdMs: number;
+  trainMs: number;
+  /** Timed runs done: `steps`, or fewer when the model's time limit was reached. */
+  timed: number;
+}
+
+async function timeModel(model: ModelSpec, batch: number, warmup: number, steps: number, limitMs: number): Promise<ModelTimes> {
+  const start = performance.now();
   const n = model.blocks.length;
   const stage = new StageModule(model, [0, n]);
   let params = initStageParams(model, [0, n], 0);
@@ -39,6 +49,7 @@ async function timeModel(model: ModelSpec, batch: number, warmup: number, steps:
   const fwd: number[] = [];
   const train: number[] = [];
   for (let k = 0; k < warmup + steps; k++) {
+    if (train.length > 0 && performance.now() - start > limitMs) break;
     let t0 = performance.now();
     const logits = stage.predict(params, x);
     await logits.data();
@@ -64,7 +75,7 @@ async function timeModel(model: ModelSpec, batch: number, warmup: number, steps:
   y.dispose();
   disposeParams(params);
   opt.dispose();
-  return { fwdMs: median(fwd), trainMs: median(train) };
+  return { fwdMs: median(fwd), trainMs: median(train), timed: train.length };
 }
 
 const program = new Command()
@@ -75,10 +86,11 @@ const program = new Command()
   .option('--batch <n>', 'minibatch size', intOption(1), 32)
   .option('--warmup <n>', 'untimed runs', intOption(0), 2)
   .option('--steps <n>', 'timed runs (median)', intOption(1), 5)
+  .option('--limit-s <s>', 'per model: start no timed run after this many seconds (warm-up included; at least one is timed)', intOption(1))
   .option('--header', 'print the table header');
 
 program.parse();
-const o = program.opts<{ backend: BackendName; models: string; batch: number; warmup: number; steps: number; header?: boolean }>();
+const o = program.opts<{ backend: BackendName; models: string; batch: number; warmup: number; steps: number; limitS?: number; header?: boolean }>();
 const choice = await selectBackend(o.backend);
 if (o.header) {
   console.log('| backend | device | model | batch | forward samples/s | forward GFLOP/s | train samples/s | train/forward per sample |');
@@ -88,10 +100,10 @@ for (const entry of o.models.split(',')) {
   const [name, argText] = entry.split(':');
   const model = buildModel(name, argText ? parseArgList(argText.replaceAll(';', ',')) : {});
   const flops = model.blocks.reduce((s, b) => s + b.flops, 0);
-  const { fwdMs, trainMs } = await timeModel(model, o.batch, o.warmup, o.steps);
+  const { fwdMs, trainMs, timed } = await timeModel(model, o.batch, o.warmup, o.steps, (o.limitS ?? Infinity) * 1000);
   const fwdRate = (1000 * o.batch) / fwdMs;
   const trainRate = (1000 * o.batch) / trainMs;
-  const label = argText ? `${name} (${argText})` : name;
+  const label = (argText ? `${name} (${argText})` : name) + (timed < o.steps ? ` [${timed} of ${o.steps} timed runs: time limit]` : '');
   console.log(`| ${choice.name} | ${choice.device} | ${label} | ${o.batch} | ${fwdRate.toFixed(1)} | ${((flops * fwdRate) / 1e9).toFixed(2)} | ${trainRate.toFixed(1)} | ${(trainMs / fwdMs).toFixed(2)} |`);
 }
 process.exit(0);

@@ -8,8 +8,10 @@
  * Each time is per call: the GPU time of `--reps` calls from timestamp queries, divided by
  * `--reps`, after one untimed call (which compiles the shaders); where the device lacks
  * timestamp-query, the wall time of `--reps` calls ending in a read-back. Every case has a time
- * limit (`--case-limit-s`) and the whole run another (`--limit-s`): past it, what was measured is
- * printed and the process exits with status 2, so a hung device cannot hang the caller.
+ * limit (`--case-limit-s`: its variant then reads 'timeout', its later variants are skipped, and
+ * the next case starts once the late call has finished) and the whole run another (`--limit-s`):
+ * past it the process exits with status 2, so a hung device cannot hang the caller. Rows are
+ * printed as they are measured, so a caller that kills the process keeps the rows so far.
  *
  *   npx tsc -p . && node dist/bench/webgpu-kernels.js            # GPU node, about a minute
  *   node dist/bench/webgpu-kernels.js --quick                    # lavapipe: batch 2, 256^2
@@ -192,16 +194,15 @@ function withDeadline<T>(work: Promise<T>, deadline: number): Promise<T | 'timeo
   return Promise.race([work, late]).finally(() => clearTimeout(timer));
 }
 
-function table(rows: readonly Row[], reps: number): string {
-  const tflops = (flops: number, ms: Row['ms']) => (typeof ms === 'number' ? (flops / ms / 1e9).toFixed(2) : '');
-  const lines = ['| shape | kernel | variant | GFLOP | ms | TFLOP/s | vs tfjs | tiling |', '|---|---|---|---:|---:|---:|---:|---|'];
-  for (const r of rows) {
-    const base = rows.find((b) => b.shape === r.shape && b.kernel === r.kernel && b.variant === 'tfjs');
-    const speedUp = r.variant !== 'tfjs' && typeof r.ms === 'number' && base !== undefined && typeof base.ms === 'number' ? `${(base.ms / r.ms).toFixed(2)}x` : '';
-    const ms = typeof r.ms === 'number' ? r.ms.toFixed(3) : r.ms;
-    lines.push(`| ${r.shape} | ${r.kernel} | ${r.variant} | ${(r.flops / 1e9).toFixed(2)} | ${ms} | ${tflops(r.flops, r.ms)} | ${speedUp} | ${r.detail} |`);
-  }
-  return `${lines.join('\n')}\n\n(ms per call, ${reps} calls per measurement)\n`;
+const TABLE_HEAD = '| shape | kernel | variant | GFLOP | ms | TFLOP/s | vs tfjs | tiling |\n|---|---|---|---:|---:|---:|---:|---|\n';
+
+/** Row `r` of the table; `earlier` (the rows before it) holds its case's tfjs row, measured first. */
+function tableRow(r: Row, earlier: readonly Row[]): string {
+  const tflops = typeof r.ms === 'number' ? (r.flops / r.ms / 1e9).toFixed(2) : '';
+  const base = earlier.find((b) => b.shape === r.shape && b.kernel === r.kernel && b.variant === 'tfjs');
+  const speedUp = r.variant !== 'tfjs' && typeof r.ms === 'number' && base !== undefined && typeof base.ms === 'number' ? `${(base.ms / r.ms).toFixed(2)}x` : '';
+  const ms = typeof r.ms === 'number' ? r.ms.toFixed(3) : r.ms;
+  return `| ${r.shape} | ${r.kernel} | ${r.variant} | ${(r.flops / 1e9).toFixed(2)} | ${ms} | ${tflops} | ${speedUp} | ${r.detail} |\n`;
 }
 
 async function main(): Promise<void> {
@@ -223,19 +224,19 @@ async function main(): Promise<void> {
 
   const rows: Row[] = [];
   const finish = (status: number) => {
-    process.stdout.write(table(rows, reps));
+    process.stdout.write(`\n(ms per call, ${reps} calls per measurement)\n`);
     releaseBackends();
     process.exit(status);
   };
   setTimeout(() => {
-    process.stderr.write(`webgpu-kernels: the run passed its limit of ${flags.limitS} s; printing what was measured\n`);
+    process.stderr.write(`webgpu-kernels: the run passed its limit of ${flags.limitS} s; stopping after ${rows.length} rows\n`);
     finish(2);
   }, flags.limitS * 1000).unref();
 
   const choice = await selectBackend('webgpu');
   tf.env().set('PROD', true);
   const backend = asWebGpuRunner(tf.backend(), 'bench') as WebGpuRunner & { supportTimestampQuery?: boolean };
-  process.stdout.write(`webgpu on ${choice.device}; ${backend.supportTimestampQuery ? 'GPU time from timestamp queries' : 'wall time (no timestamp-query)'}\n\n`);
+  process.stdout.write(`webgpu on ${choice.device}; ${backend.supportTimestampQuery ? 'GPU time from timestamp queries' : 'wall time (no timestamp-query)'}\n\n${TABLE_HEAD}`);
 
   const makers: Array<() => Case[]> = [
     () => convCases(backend, batch, 32, 64),
@@ -251,12 +252,20 @@ async function main(): Promise<void> {
     for (const c of cases) {
       const deadline = performance.now() + flags.caseLimitS * 1000;
       for (const v of [c.builtin, c.ours, ...(flags.sweep ? c.sweep : [])]) {
-        const ms = await withDeadline(timeVariant(backend, v, reps), deadline).catch((e: unknown) => {
+        const work = timeVariant(backend, v, reps).catch((e: unknown) => {
           process.stderr.write(`${c.shape} ${c.kernel} ${v.label}: ${e instanceof Error ? e.message : String(e)}\n`);
           return 'error' as const;
         });
-        rows.push({ shape: c.shape, kernel: c.kernel, variant: v.label, flops: c.flops, ms, detail: v.label === 'ours' ? c.tiling : '' });
-        if (ms === 'timeout') break;
+        const ms = await withDeadline(work, deadline);
+        const row: Row = { shape: c.shape, kernel: c.kernel, variant: v.label, flops: c.flops, ms, detail: v.label === 'ours' ? c.tiling : '' };
+        process.stdout.write(tableRow(row, rows));
+        rows.push(row);
+        if (ms === 'timeout') {
+          // GPU work cannot be cancelled: let the late measurement finish (the run's own limit still
+          // applies) before the next one starts or its tensors are freed.
+          await work;
+          break;
+        }
       }
       bar?.increment();
     }

@@ -118,27 +118,56 @@ export function busyBars(runs: readonly Run[]): BusyBar[] {
   return requireData(bars, 'busy-fraction', 'rank with two or more step rows');
 }
 
+export interface ShadedSpan {
+  level: InterferenceLevel;
+  start_s: number;
+  end_s: number;
+}
+
 export interface RunTimeline {
   run: string;
   iterations: Array<{ iteration: number; time_s: number; iteration_ms: number }>;
   windows: Array<{ rank: number; level: InterferenceLevel; start_s: number; end_s: number }>;
+  /** The windows merged per level (overlapping or touching spans become one), so shading does not darken where several ranks or generators overlap. */
+  shading: ShadedSpan[];
   repartitions: Array<{ plan_version: number; time_s: number; pause_ms: number; label: string }>;
+}
+
+/** Per level, the union of the spans: overlapping or touching spans of one level merge. Sorted by level, then start. */
+export function mergeSpans(spans: readonly ShadedSpan[]): ShadedSpan[] {
+  const out: ShadedSpan[] = [];
+  for (const level of ['light', 'heavy'] as const) {
+    const mine = spans.filter((s) => s.level === level).sort((a, b) => a.start_s - b.start_s);
+    let open: ShadedSpan | undefined;
+    for (const s of mine) {
+      if (open && s.start_s <= open.end_s) open.end_s = Math.max(open.end_s, s.end_s);
+      else {
+        open = { level, start_s: s.start_s, end_s: s.end_s };
+        out.push(open);
+      }
+    }
+  }
+  return out;
 }
 
 /** Per run: iteration time (mean over `windowIterations`) at each iteration's end, interference windows, repartitions. */
 export function timelines(runs: readonly Run[], windowIterations = 1): RunTimeline[] {
   const labels = runLabels(runs);
-  const out = runs.map((r, i) => ({
-    run: labels[i],
-    iterations: iterationTimes(r.rows, windowIterations).map((t) => ({ iteration: t.iteration, time_s: seconds(t.end_ms), iteration_ms: t.iteration_ms })),
-    windows: interferenceWindows(r.rows).map((w) => ({ rank: w.rank, level: w.level, start_s: seconds(w.start_ms), end_s: seconds(w.end_ms) })),
-    repartitions: repartitions(r.rows).map((p) => ({
-      plan_version: p.plan_version,
-      time_s: seconds(p.time_ms),
-      pause_ms: p.pause_ms,
-      label: `v${p.plan_version}: pause ${Math.round(p.pause_ms)} ms`,
-    })),
-  }));
+  const out = runs.map((r, i) => {
+    const windows = interferenceWindows(r.rows).map((w) => ({ rank: w.rank, level: w.level, start_s: seconds(w.start_ms), end_s: seconds(w.end_ms) }));
+    return {
+      run: labels[i],
+      iterations: iterationTimes(r.rows, windowIterations).map((t) => ({ iteration: t.iteration, time_s: seconds(t.end_ms), iteration_ms: t.iteration_ms })),
+      windows,
+      shading: mergeSpans(windows),
+      repartitions: repartitions(r.rows).map((p) => ({
+        plan_version: p.plan_version,
+        time_s: seconds(p.time_ms),
+        pause_ms: p.pause_ms,
+        label: `v${p.plan_version}: pause ${Math.round(p.pause_ms)} ms`,
+      })),
+    };
+  });
   return requireData(
     out.filter((t) => t.iterations.length > 0),
     'iteration-time',

@@ -4,7 +4,7 @@
  */
 import { existsSync } from 'node:fs';
 
-export const FONT_FAMILY = 'DejaVu Sans';
+export { FONT_FAMILY } from './font-family.js';
 
 /** A regular and a bold face of one family: what text is measured and drawn with. */
 export interface FontFaces {

@@ -3,7 +3,7 @@
  * `file:line: field: problem`. Lines starting with '#' are comments (units, provenance).
  */
 import { parse } from 'csv-parse/sync';
-import { DynpipeError, type ErrorCode } from '../runtime/errors.js';
+import { DynpipeError, oneLine, type ErrorCode } from '../runtime/errors.js';
 
 export interface CsvRecord {
   /** 1-based line of the record in the text. */
@@ -18,7 +18,7 @@ export function parseCsvTable(text: string, where: string, columns: readonly str
     rows = parse(text, { comment: '#', columns: true, info: true, skip_empty_lines: true, trim: true });
   } catch (e) {
     const err = e as { lines?: number; message: string };
-    throw new DynpipeError(code, `${where}:${err.lines ?? '?'}: ${err.message.split('\n')[0]}`, { cause: e });
+    throw new DynpipeError(code, `${where}:${err.lines ?? '?'}: ${oneLine(err.message)}`, { cause: e });
   }
   if (rows.length > 0) {
     const header = Object.keys(rows[0].record);

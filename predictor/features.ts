@@ -18,7 +18,7 @@
  * null is `MISSING` (-1), a value no real observation takes, so trees can split it off.
  */
 import { activationBytesPerSample, blockParamCount, type BlockKind, type ModelSpec } from '../runtime/models/block.js';
-import { DynpipeError } from '../runtime/errors.js';
+import { DynpipeError, oneLine } from '../runtime/errors.js';
 
 export interface FeatureDef {
   readonly name: string;
@@ -193,10 +193,10 @@ function parseGroup(value: unknown, where: string, group: FeatureDef['group']): 
     const x = record[f.name];
     if (x === null && f.nullable) out[f.name] = null;
     else if (typeof x === 'number' && Number.isFinite(x)) out[f.name] = x;
-    else throw new DynpipeError('E_PREDICTOR', `${where}: ${f.name}: expected a finite number${f.nullable ? ' or null' : ''}, got ${JSON.stringify(x)}`);
+    else throw new DynpipeError('E_PREDICTOR', `${where}: ${f.name}: expected a finite number${f.nullable ? ' or null' : ''}, got ${oneLine(JSON.stringify(x) ?? String(x), 80)}`);
   }
   for (const k of Object.keys(record)) {
-    if (!defs.some((f) => f.name === k)) throw new DynpipeError('E_PREDICTOR', `${where}: ${k}: not a ${group} feature`);
+    if (!defs.some((f) => f.name === k)) throw new DynpipeError('E_PREDICTOR', `${where}: ${oneLine(k, 64)}: not a ${group} feature`);
   }
   return out;
 }

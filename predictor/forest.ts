@@ -10,7 +10,7 @@
  */
 import { RandomForestRegression } from 'ml-random-forest';
 import { z } from 'zod';
-import { DynpipeError } from '../runtime/errors.js';
+import { DynpipeError, oneLine } from '../runtime/errors.js';
 import { seededRandom, shuffled } from './random.js';
 import { FEATURE_NAMES, toVector, type DeviceFeatures, type StaticFeatures } from './features.js';
 
@@ -155,9 +155,10 @@ export class SlowdownForest {
 
   /** Rebuilds a forest from `toJSON` output; anything else fails with E_PREDICTOR naming `where` and the field. */
   static fromJSON(value: unknown, where = 'forest'): SlowdownForest {
+    checkTreeDepths(value, where);
     const file = parseOrThrow(FileSchema, value, where);
     if (file.features.join(',') !== FEATURE_NAMES.join(',')) {
-      throw new DynpipeError('E_PREDICTOR', `${where}: features: trained on [${file.features.join(', ')}], this build uses [${FEATURE_NAMES.join(', ')}]`);
+      throw new DynpipeError('E_PREDICTOR', `${where}: features: trained on [${oneLine(file.features.join(', '), 400)}], this build uses [${FEATURE_NAMES.join(', ')}]`);
     }
     const { indexes, estimators } = file.forest.baseModel;
     if (indexes.length !== estimators.length || estimators.length !== file.options.trees) {
@@ -183,7 +184,29 @@ function parseOrThrow<T>(schema: z.ZodType<T>, value: unknown, where: string): T
   const parsed = schema.safeParse(value);
   if (parsed.success) return parsed.data;
   const issue = parsed.error.issues[0];
-  throw new DynpipeError('E_PREDICTOR', `${where}: ${issue.path.join('.') || '(root)'}: ${issue.message}`);
+  throw new DynpipeError('E_PREDICTOR', `${where}: ${oneLine(`${issue.path.join('.') || '(root)'}: ${issue.message}`, 500)}`);
+}
+
+/**
+ * Deepest tree a forest file may hold: far beyond any depth training allows (--max-depth <= 64),
+ * far below what the recursive schema check and tree walks can take before the stack overflows.
+ */
+const MAX_TREE_DEPTH = 500;
+
+/** Refuses a tree nested deeper than MAX_TREE_DEPTH (iteratively: a hostile file must not overflow the stack here). */
+function checkTreeDepths(value: unknown, where: string): void {
+  const estimators = (value as { forest?: { baseModel?: { estimators?: unknown } } } | null)?.forest?.baseModel?.estimators;
+  if (!Array.isArray(estimators)) return; // the schema names what is missing
+  estimators.forEach((estimator: unknown, t) => {
+    const stack: Array<[unknown, number]> = [[(estimator as { root?: unknown } | null)?.root, 1]];
+    while (stack.length > 0) {
+      const [node, depth] = stack.pop()!;
+      if (typeof node !== 'object' || node === null) continue;
+      if (depth > MAX_TREE_DEPTH) throw new DynpipeError('E_PREDICTOR', `${where}: forest.baseModel.estimators.${t}.root: tree deeper than ${MAX_TREE_DEPTH} levels`);
+      const { left, right } = node as { left?: unknown; right?: unknown };
+      stack.push([left, depth + 1], [right, depth + 1]);
+    }
+  });
 }
 
 function checkSplitColumns(node: TreeNodeJson, columns: number, where: string): void {

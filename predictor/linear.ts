@@ -7,7 +7,7 @@
  *   slowdown ≈ w0 + Σ_k w_k · term_k(static, device)       (terms listed in LINEAR_TERMS)
  */
 import { z } from 'zod';
-import { DynpipeError } from '../runtime/errors.js';
+import { DynpipeError, oneLine } from '../runtime/errors.js';
 import { fromVector, type DeviceFeatures } from './features.js';
 
 interface Term {
@@ -87,11 +87,11 @@ export class LinearBaseline {
     const parsed = FileSchema.safeParse(value);
     if (!parsed.success) {
       const issue = parsed.error.issues[0];
-      throw new DynpipeError('E_PREDICTOR', `${where}: ${issue.path.join('.') || '(root)'}: ${issue.message}`);
+      throw new DynpipeError('E_PREDICTOR', `${where}: ${oneLine(`${issue.path.join('.') || '(root)'}: ${issue.message}`, 500)}`);
     }
     const names = LINEAR_TERMS.map((t) => t.name).join(',');
     if (parsed.data.terms.join(',') !== names || parsed.data.weights.length !== LINEAR_TERMS.length) {
-      throw new DynpipeError('E_PREDICTOR', `${where}: terms: expected [${names}], got [${parsed.data.terms.join(',')}]`);
+      throw new DynpipeError('E_PREDICTOR', `${where}: terms: expected [${names}], got [${oneLine(parsed.data.terms.join(','), 300)}]`);
     }
     return new LinearBaseline(parsed.data.intercept, parsed.data.weights);
   }

@@ -1,16 +1,6 @@
-/** A small seeded generator (mulberry32) so splits, mixes and jitter replay exactly from a seed. */
+/** Seeded randomness for splits, mixes and jitter: runtime/models/prng.ts's stream, and a shuffle over it. */
 
-/** Returns a function yielding uniform numbers in [0, 1), fully determined by the 32-bit `seed`. */
-export function seededRandom(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { seededRandom } from '../runtime/models/prng.js';
 
 /** Fisher-Yates shuffle of a copy of `items` driven by `random`. */
 export function shuffled<T>(items: readonly T[], random: () => number): T[] {

@@ -37,3 +37,12 @@ export function isDynpipeError(e: unknown, code?: ErrorCode): e is DynpipeError 
 export function check(cond: unknown, code: ErrorCode, message: () => string): asserts cond {
   if (!cond) throw new DynpipeError(code, message());
 }
+
+/**
+ * `text` fit for quoting inside a one-line error message: line breaks become a visible `\n`, and
+ * anything past `max` characters is cut (with an ellipsis), so hostile input cannot flood a log.
+ */
+export function oneLine(text: string, max = 200): string {
+  const flat = text.replace(/\r?\n|\r/g, '\\n');
+  return flat.length > max ? `${flat.slice(0, max)}…` : flat;
+}

@@ -7,15 +7,16 @@ import { timelines, type Run, type RunTimeline } from '../data.js';
 import { LEVEL_COLORS, PANEL, REPARTITION_COLOR, base, type Layer } from './style.js';
 
 const X_TITLE = 'Wall time since job start (s)';
+const LABEL_ROW_PX = 14;
 
 /** One run's layered panel; vega needs mark names unique across panels, hence `id` in each name. */
 function panel(t: RunTimeline, id: number, withTitle: boolean): { title?: string; width: number; height: number; layer: Layer[] } {
   const x = { field: 'time_s', type: 'quantitative' as const, title: X_TITLE, scale: { zero: false } };
   const layers: Layer[] = [];
-  if (t.windows.length > 0) {
+  if (t.shading.length > 0) {
     layers.push({
       name: `interference_${id}`,
-      data: { values: t.windows },
+      data: { values: t.shading },
       mark: { type: 'rect', opacity: 0.3 },
       encoding: {
         x: { field: 'start_s', type: 'quantitative', title: X_TITLE, scale: { zero: false } },
@@ -45,9 +46,10 @@ function panel(t: RunTimeline, id: number, withTitle: boolean): { title?: string
       },
       {
         name: `repartition_labels_${id}`,
-        data: { values: t.repartitions },
-        mark: { type: 'text', align: 'left', baseline: 'bottom', dx: 4, y: PANEL.height - 4, color: REPARTITION_COLOR, fontSize: 11 },
-        encoding: { x, text: { field: 'label' } },
+        // labels of nearby repartitions would overlap on one line: they step up through three rows (pixels, no scale)
+        data: { values: t.repartitions.map((p, i) => ({ ...p, label_y: PANEL.height - 4 - LABEL_ROW_PX * (i % 3) })) },
+        mark: { type: 'text', align: 'left', baseline: 'bottom', dx: 4, color: REPARTITION_COLOR, fontSize: 11 },
+        encoding: { x, y: { field: 'label_y', type: 'quantitative', scale: null }, text: { field: 'label' } },
       },
     );
   }

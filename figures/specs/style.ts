@@ -1,9 +1,10 @@
 /**
  * Look shared by every figure: DejaVu Sans (the font ../render.ts hands resvg), readable sizes, and
- * the fixed colours of interference levels. Specs spread `base()` into their top level.
+ * the fixed colours of interference levels. Specs spread `base()` into their top level. Like every
+ * spec module, this one imports nothing from Node: the dashboard page builds the same specs.
  */
 import type { Config, TopLevelSpec } from 'vega-lite';
-import { FONT_FAMILY } from '../fonts.js';
+import { FONT_FAMILY } from '../font-family.js';
 
 /** Plot area of one panel, in px before the PNG scale factor. */
 export const PANEL = { width: 560, height: 280 } as const;

@@ -1,6 +1,7 @@
 /**
- * Progress bars on stderr (cli-progress) when stderr is a terminal or when forced; otherwise
- * nothing per step, so logs and CI output stay readable.
+ * Progress bars on stderr (cli-progress) when stderr is a terminal or when forced (--progress; on a
+ * non-terminal the bar is printed as a line every 5 s); otherwise nothing per step, so logs and CI
+ * output stay readable.
  */
 import cliProgress from 'cli-progress';
 
@@ -20,10 +21,15 @@ export function createProgress(label: string, total: number, opts: { enabled?: b
       hideCursor: true,
       clearOnComplete: false,
       etaBuffer: 50,
+      // forced onto a non-terminal (a CI log, a pipe): a plain line every few seconds instead of redraws
+      noTTYOutput: !process.stderr.isTTY,
+      notTTYSchedule: 5000,
     },
     cliProgress.Presets.shades_classic,
   );
-  bar.start(total, 0);
+  // every {field} starts blank, so the bar never shows a raw '{field}' before its first update
+  const blank = Object.fromEntries([...(opts.fields ?? '').matchAll(/\{(\w+)\}/g)].map((m) => [m[1], '']));
+  bar.start(total, 0, blank);
   return {
     update: (v, p) => bar.update(v, p),
     setTotal: (t) => bar.setTotal(t),

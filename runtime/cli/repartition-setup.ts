@@ -48,12 +48,13 @@ export interface PolicyFlags {
   /** false with --no-policy: only scripted and admin changes. */
   policy?: boolean;
   decisionLog?: string;
+  /** The command's own --checkpoint-dir (dynpipe-re needs it). */
   checkpointDir?: string;
   changeAt: string[];
   migrationTimeoutMs: number;
 }
 
-/** Adds --mode and every flag of plan changes to `cmd`. */
+/** Adds --mode and every flag of plan changes to `cmd` (each command adds its own --checkpoint-dir). */
 export function addRepartitionOptions(cmd: Command): Command {
   return cmd
     .addOption(new Option('--mode <mode>', 'pipedream: static plan; simple: proportional rebalance; dynpipe-re: predictor + planner, checkpoint and restart; dynpipe: predictor + planner, live migration (ranks need the same --mode)').choices(['pipedream', 'simple', 'dynpipe-re', 'dynpipe']).default('pipedream'))
@@ -74,7 +75,6 @@ export function addRepartitionOptions(cmd: Command): Command {
     .option('--migration-cost-ms <ms>', 'fixed cost of a plan change until one was measured (default 50 live, 5000 restart)', floatOption(0))
     .option('--no-policy', 'never repartition on its own (only --change-at and dynpipe repartition)')
     .option('--decision-log <file.csv>', 'one CSV row per decision window, with the numbers behind it')
-    .option('--checkpoint-dir <dir>', 'checkpoint every cut here (needed by dynpipe-re; dynpipe then checkpoints before migrating)')
     .option('--change-at <mb:plan.json>', 'change to plan.json at microbatch mb (repeatable)', (v: string, all: string[]) => [...all, v], [] as string[])
     .option('--migration-timeout-ms <ms>', 'deadline of every phase of a plan change', intOption(1), 60_000);
 }
@@ -85,13 +85,18 @@ export function checkRepartitionFlags(f: PolicyFlags): void {
   if (f.changeAt.length > 0 && f.mode === 'pipedream') throw new DynpipeError('E_USAGE', '--change-at needs a mode that can change plans (--mode simple, dynpipe or dynpipe-re)');
 }
 
-/** The coordinator's plan-change settings (without kind and restart, which the caller knows). */
-export async function planChangesFrom(f: PolicyFlags, plan: Plan, planVersion: number, numMinibatches: number): Promise<Omit<PlanChanges, 'kind' | 'restart'>> {
+/**
+ * The coordinator's plan-change settings (without kind and restart, which the caller knows);
+ * `onDecision` also hears every decision (the dashboard shows them).
+ */
+export async function planChangesFrom(f: PolicyFlags, plan: Plan, planVersion: number, numMinibatches: number, onDecision?: (d: DecisionRecord) => void): Promise<Omit<PlanChanges, 'kind' | 'restart'>> {
   const decisionLog = f.decisionLog ? openDecisionLog(resolve(f.decisionLog)) : undefined;
   return {
-    policy: policyRunner(f.mode, f, plan, planVersion, numMinibatches, (d) => decisionLog?.(d)),
+    policy: policyRunner(f.mode, f, plan, planVersion, numMinibatches, (d) => {
+      decisionLog?.(d);
+      onDecision?.(d);
+    }),
     scripted: await scriptedChanges(f.changeAt, plan),
-    checkpointDir: f.checkpointDir ? resolve(f.checkpointDir) : undefined,
     timeoutMs: f.migrationTimeoutMs,
   };
 }

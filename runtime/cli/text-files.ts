@@ -1,7 +1,7 @@
 /** File access for CLI commands, failing with one E_IO line that names the file. */
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { DynpipeError } from '../errors.js';
+import { DynpipeError, oneLine } from '../errors.js';
 
 function reason(e: unknown): string {
   const err = e as NodeJS.ErrnoException;
@@ -22,7 +22,7 @@ export function readJson(path: string, onSyntaxError: (message: string) => Dynpi
   try {
     return JSON.parse(text);
   } catch (e) {
-    throw onSyntaxError(`${path}: not valid JSON (${(e as Error).message})`);
+    throw onSyntaxError(`${path}: not valid JSON (${oneLine((e as Error).message)})`);
   }
 }
 

@@ -12,10 +12,15 @@
  * policy's decisions (policy-runner.ts, once per window). Each runs as a CutoverDriver; a live
  * change continues the same processes, a restart change (dynpipe-re) asks `restart` to replace
  * every rank process and rendezvouses again.
+ *
+ * Checkpoints (`checkpoints`): ranks report their files of periodic sets ('checkpointed') and the
+ * collector completes each set; the set of a plan change's cut is committed through it too.
  */
 import { DynpipeError, isDynpipeError } from '../errors.js';
 import { ControlServer, type FromAdmin } from '../transport/control.js';
 import type { ControlOf } from '../transport/control-messages.js';
+import type { CurveKeys } from '../transport/curve-keys.js';
+import type { CheckpointCollector } from './checkpoint-collector.js';
 import { type Plan, inFlight, numStages, stageOfRank, validatePlan, worldSize } from '../plan/plan.js';
 import { checkReplaceable } from '../migration/plan-diff.js';
 import type { RankStats } from './rank-stats.js';
@@ -39,8 +44,6 @@ export interface PlanChanges {
   policy?: PolicyRunner;
   /** Changes at fixed microbatches, applied in order from the start. */
   scripted?: ReadonlyArray<{ atMicrobatch: number; plan: Plan }>;
-  /** Checkpoint every cut here (required for restart). */
-  checkpointDir?: string;
   /** Deadline of each phase of a change. */
   timeoutMs: number;
   /** Restart changes: replace every rank process (new plan, --resume); resolves once spawned. */
@@ -53,6 +56,8 @@ export interface ChangeRecord {
   source: 'scripted' | 'admin' | 'policy';
   fromPartition: number[];
   toPartition: number[];
+  /** The plan moved to (its partition is `toPartition`). */
+  plan: Plan;
   cutAt: number;
   /** Stage 0 drained under the old plan -> every rank ready under the new one (coordinator's clock). */
   pauseMs: number;
@@ -70,6 +75,15 @@ export interface CoordinatorOptions {
   heartbeatTimeoutMs: number;
   /** Absent: pipedream mode, a static plan. */
   changes?: PlanChanges;
+  /** The job's CURVE key pair: only ranks holding it can connect. */
+  curve?: CurveKeys;
+  /** Let `bindAddress` name all interfaces (0.0.0.0); refused otherwise. */
+  allowAllInterfaces?: boolean;
+  /**
+   * Commits checkpoint sets: periodic ones as ranks report their files, and each plan change's cut
+   * (required for restart changes). Absent: reports are ignored, with a warning.
+   */
+  checkpoints?: CheckpointCollector;
   onStats?(rank: number, stats: RankStats): void;
   onRendezvous?(): void;
   say(line: string): void;
@@ -95,6 +109,7 @@ export class Coordinator {
   private wake: (() => void) | undefined;
   private readonly admin: FromAdmin[] = [];
   private closed = false;
+  private warnedNoCheckpoints = false;
 
   private constructor(
     private readonly o: CoordinatorOptions,
@@ -102,7 +117,7 @@ export class Coordinator {
   ) {}
 
   static async open(o: CoordinatorOptions): Promise<Coordinator> {
-    const server = await ControlServer.open({ bindAddress: o.bindAddress, onReject: (e) => o.say(e.message) });
+    const server = await ControlServer.open({ bindAddress: o.bindAddress, onReject: (e) => o.say(e.message), curve: o.curve, allowAllInterfaces: o.allowAllInterfaces });
     return new Coordinator(o, server);
   }
 
@@ -139,7 +154,7 @@ export class Coordinator {
       const c = this.o.changes!;
       const d = new CutoverDriver({
         worldSize: n, kind: c.kind, planVersion: planVersion + 1, from: plan, to, minCut, slack, windowFirst, end: numMinibatches,
-        checkpointDir: c.checkpointDir, timeoutMs: c.timeoutMs, done, send: (r, m) => this.server.send(r, m, c.timeoutMs), now: this.o.now,
+        checkpoints: this.o.checkpoints, timeoutMs: c.timeoutMs, done, send: (r, m) => this.server.send(r, m, c.timeoutMs), now: this.o.now,
       });
       driver = { d, from: plan, source };
       this.o.say(`coordinator: changing to plan version ${planVersion + 1} [${to.partition.join(', ')}] (${source.source})`);
@@ -165,7 +180,8 @@ export class Coordinator {
       plan = d.target;
       planVersion = d.planVersion;
       windowFirst = out.cutAt;
-      const record: ChangeRecord = { planVersion, source: source.source, fromPartition: from.partition, toPartition: plan.partition, cutAt: out.cutAt, pauseMs, timeMs: this.o.now() };
+      this.o.checkpoints?.planChanged(plan, planVersion);
+      const record: ChangeRecord = { planVersion, source: source.source, fromPartition: from.partition, toPartition: plan.partition, plan, cutAt: out.cutAt, pauseMs, timeMs: this.o.now() };
       changes.push(record);
       this.o.changes!.policy?.planChanged(plan, planVersion, record.timeMs, pauseMs);
       this.o.changes!.onChange?.(record);
@@ -202,7 +218,7 @@ export class Coordinator {
         if (!this.o.changes) for (const req of this.admin.splice(0)) await this.reply(req.identity, false, 'the job runs in mode pipedream (a static plan); start it with --mode simple, dynpipe or dynpipe-re to repartition');
         let got;
         try {
-          got = await Promise.race([this.server.next(['stats', 'done', 'error', 'hold', 'drained', 'migrated'], 250), this.failed()]);
+          got = await Promise.race([this.server.next(['stats', 'done', 'error', 'checkpointed', 'hold', 'drained', 'migrated'], 250), this.failed()]);
         } catch (e) {
           if (isDynpipeError(e, 'E_PEER_TIMEOUT')) {
             this.checkHeartbeats(done, n);
@@ -224,6 +240,8 @@ export class Coordinator {
           this.o.onStats?.(rank, s);
           const d = this.o.changes?.policy?.onStats(rank, s, this.o.now(), !driver && !policyPlan);
           if (d?.action === 'repartition') policyPlan = d.plan;
+        } else if (message.type === 'checkpointed') {
+          await this.checkpointed(rank, message);
         } else {
           if (!driver) throw new DynpipeError('E_MESSAGE', `rank ${rank} sent '${message.type}' while no plan change runs`);
           out = await driver.d.onMessage(rank, message as ControlOf<'hold' | 'drained' | 'migrated'>);
@@ -255,6 +273,15 @@ export class Coordinator {
   async close(): Promise<void> {
     this.closed = true;
     await this.server.close();
+  }
+
+  private async checkpointed(rank: number, message: ControlOf<'checkpointed'>): Promise<void> {
+    if (this.o.checkpoints) {
+      await this.o.checkpoints.offer(rank, message);
+    } else if (!this.warnedNoCheckpoints) {
+      this.warnedNoCheckpoints = true;
+      this.o.say(`coordinator: rank ${rank} wrote a checkpoint, but the coordinator has no --checkpoint-dir: no set will be completed`);
+    }
   }
 
   /** Moves admin requests to the queue the run loop serves (until the channel closes). */

@@ -4,8 +4,8 @@
  *   hold      repartition {v, plan, minCut, slack} -> every rank; each answers hold {next, holdAt}.
  *             M = max holdAt (rounded up to a flush boundary for gpipe). M >= end of job: cut
  *             {null} (cancelled). Else cut {M, barrier} -> every rank.
- *   drain     each rank runs to M, drains, [writes its checkpoint file] and reports drained.
- *             When all have: the manifest is written (checkpointing), then
+ *   drain     each rank runs to M, drains, [writes its file of the set v<new>-mb<M>] and reports
+ *             drained. When all have: the manifest is written (checkpointing), then
  *               dynpipe-re: proceed exit -> restart the job from the checkpoint;
  *               barrier:    proceed migrate (live migration only after the checkpoint is complete).
  *   migrate   ranks move blocks pairwise and report migrated; when all have (and all drained):
@@ -16,12 +16,19 @@
  * rank that fails or dies ends the job through the coordinator's failure rule, and `describe()`
  * says which phase it was in and whether the checkpoint of this cut is complete.
  */
-import { join } from 'node:path';
 import { DynpipeError } from '../errors.js';
 import { type Plan, ranksOfStage } from '../plan/plan.js';
 import type { ControlOf, CoordinatorMessage } from '../transport/control-messages.js';
-import { checkpointName, writeManifest } from '../checkpoint/stage-checkpoint.js';
+import { CUT_EXTRAS, type Manifest, type RankFileRecord } from '../checkpoint/manifest.js';
+import type { SetId } from '../checkpoint/checkpoint-store.js';
 import { blockOwners } from '../migration/plan-diff.js';
+
+/** Where the set of a cut goes (coordinator/checkpoint-collector.ts implements it). */
+export interface CutCheckpoints {
+  dirOf(id: SetId): string;
+  /** Writes the set's manifest (last: the set is complete from then on); returns its directory. */
+  commitCut(manifest: Manifest): Promise<string>;
+}
 
 export type ChangeKind = 'live' | 'restart';
 
@@ -38,7 +45,7 @@ export interface CutoverOptions {
   /** End of the job: a cut at or after it is cancelled. */
   end: number;
   /** Checkpoint the cut here (required for restart; for live it adds a barrier before migrating). */
-  checkpointDir?: string;
+  checkpoints?: CutCheckpoints;
   timeoutMs: number;
   /** Ranks that already finished the job (they answer nothing). */
   done: ReadonlySet<number>;
@@ -65,7 +72,7 @@ export class CutoverDriver {
   private checkpoint: { dir: string; complete: boolean } | undefined;
 
   constructor(private readonly o: CutoverOptions) {
-    if (o.kind === 'restart' && !o.checkpointDir) throw new DynpipeError('E_USAGE', 'a restart needs a checkpoint directory');
+    if (o.kind === 'restart' && !o.checkpoints) throw new DynpipeError('E_USAGE', 'a restart needs a checkpoint directory');
   }
 
   get planVersion(): number {
@@ -146,8 +153,8 @@ export class CutoverDriver {
     this.cutAt = m;
     this.phase = 'drain';
     this.deadline = this.o.now() + this.o.timeoutMs;
-    if (this.o.checkpointDir) this.checkpoint = { dir: join(this.o.checkpointDir, checkpointName(this.o.planVersion, m)), complete: false };
-    const barrier = this.o.kind === 'live' && this.o.checkpointDir !== undefined;
+    if (this.o.checkpoints) this.checkpoint = { dir: this.o.checkpoints.dirOf({ planVersion: this.o.planVersion, cut: m }), complete: false };
+    const barrier = this.o.kind === 'live' && this.o.checkpoints !== undefined;
     await this.toRunning({ type: 'cut', planVersion: this.o.planVersion, cutAt: m, barrier });
     return undefined;
   }
@@ -162,7 +169,7 @@ export class CutoverDriver {
       await this.toRunning({ type: 'proceed', planVersion: this.o.planVersion, action: 'exit' });
       return { kind: 'restart', cutAt: this.cutAt, checkpoint: this.checkpoint!.dir, drainedAtMs: this.stageZeroDrainedAt() };
     }
-    if (this.o.checkpointDir) await this.toRunning({ type: 'proceed', planVersion: this.o.planVersion, action: 'migrate' });
+    if (this.o.checkpoints) await this.toRunning({ type: 'proceed', planVersion: this.o.planVersion, action: 'migrate' });
     return undefined;
   }
 
@@ -181,14 +188,27 @@ export class CutoverDriver {
     return Math.max(...ranksOfStage(this.o.from, 0).map((r) => this.drainedSeen.get(r) ?? 0));
   }
 
+  /**
+   * The set of the cut: every rank's file of its blocks under the old plan, the new plan to continue
+   * with (at the new version), and the extras a restarted rank logs the change with.
+   */
   private async writeManifest(weightVersion: number): Promise<void> {
     const owners = blockOwners(this.o.from);
-    const files = [...this.drained].flatMap(([rank, d]) => (d.checkpoint ? [{ file: d.checkpoint, rank, blocks: owners.flatMap((rs, b) => (rs.includes(rank) ? [b] : [])) }] : []));
+    const files: RankFileRecord[] = [];
+    for (const [rank, d] of this.drained) {
+      if (!d.checkpoint) continue;
+      const owned = owners.flatMap((rs, b) => (rs.includes(rank) ? [b] : []));
+      if (d.checkpoint.blocks.join(',') !== owned.join(',')) throw this.error(`rank ${rank} checkpointed blocks [${d.checkpoint.blocks.join(', ')}], it owns [${owned.join(', ')}]`);
+      files.push({ ...d.checkpoint, rank });
+    }
     if (files.length !== this.o.worldSize) throw this.error(`only ${files.length} of ${this.o.worldSize} ranks wrote their checkpoint file`);
-    await writeManifest(this.checkpoint!.dir, {
-      cutMicrobatch: this.cutAt, weightVersion, planVersion: this.o.planVersion, plan: this.o.to,
-      drainedAtMs: [...Array(this.o.worldSize).keys()].map((r) => this.drained.get(r)!.drainedAtMs), previousPartition: this.o.from.partition,
+    await this.o.checkpoints!.commitCut({
+      cutMicrobatch: this.cutAt, weightVersion, planVersion: this.o.planVersion, seed: this.o.to.training.seed, plan: this.o.to,
       files: files.sort((a, b) => a.rank - b.rank),
+      extra: {
+        [CUT_EXTRAS.drainedAtMs]: [...Array(this.o.worldSize).keys()].map((r) => this.drained.get(r)!.drainedAtMs),
+        [CUT_EXTRAS.previousPartition]: this.o.from.partition,
+      },
     });
     this.checkpoint!.complete = true;
   }

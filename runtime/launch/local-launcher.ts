@@ -7,6 +7,9 @@
  * dynpipe-re: when the coordinator asks for a restart, every rank has written its checkpoint and
  * exits with code 0; the launcher waits for all of them, then starts a new generation of ranks
  * with the new plan and `--resume <checkpoint> --start-microbatch <cut> --restarted`.
+ *
+ * Recovery from a failed rank (relaunching from the newest checkpoint) is recovering-launch.ts's,
+ * around this function.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -20,6 +23,8 @@ import { Coordinator, type PlanChanges, type RankStats, type RestartRequest, typ
 import { DynpipeError } from '../errors.js';
 import { epochNowMs, jobClock } from '../worker/job-clock.js';
 import type { Mode } from '../worker/worker.js';
+import type { CurveKeys } from '../transport/curve-keys.js';
+import type { CheckpointCollector } from '../coordinator/checkpoint-collector.js';
 
 export interface LaunchOptions {
   planPath: string;
@@ -27,6 +32,8 @@ export interface LaunchOptions {
   numMinibatches: number;
   /** Flags passed through to every worker (dataset, backend, log dir, ...). */
   workerArgs: string[];
+  /** Flags for one rank only, after workerArgs (e.g. its --net-delay spans). */
+  rankArgs?(rank: number): string[];
   rendezvousTimeoutMs: number;
   heartbeatTimeoutMs: number;
   /** Grace period between SIGTERM and SIGKILL for workers still running after a failure. */
@@ -37,13 +44,22 @@ export interface LaunchOptions {
   mode?: Mode;
   /** The coordinator's port on 127.0.0.1 (0 = any free port). */
   masterPort?: number;
-  /** Start from this complete checkpoint: cut microbatch and plan version as its manifest says. */
+  /** Start from this complete checkpoint set: its cut microbatch, and the plan version the job resumes at. */
   resume?: { dir: string; cutMicrobatch: number; planVersion: number };
-  /** Plan changes (every mode but pipedream): how decided, where checkpoints go, deadlines. */
+  /** Plan changes (every mode but pipedream): how decided, deadlines. */
   changes?: Omit<PlanChanges, 'kind' | 'restart'>;
+  /** The job's CURVE key pair for the coordinator (workers get `--curve-keys` through workerArgs). */
+  curve?: CurveKeys;
+  /**
+   * Commits the checkpoint sets the workers write (they get `--checkpoint-dir` through workerArgs);
+   * required by dynpipe-re.
+   */
+  checkpoints?: CheckpointCollector;
   /** Extra environment of the workers (test and bench hooks). */
   workerEnv?: NodeJS.ProcessEnv;
   onStats?(rank: number, stats: RankStats): void;
+  /** The job clock starts at epoch ms `jobStartMs` (before any rank is spawned); every log time counts from it. */
+  onJobStart?(jobStartMs: number): void;
   /** The coordinator is listening at `endpoint` (for `dynpipe repartition`). */
   onListening?(endpoint: string): void;
   say(line: string): void;
@@ -58,6 +74,7 @@ export async function launchLocal(o: LaunchOptions): Promise<RunSummary> {
   const n = worldSize(o.plan);
   const mode = o.mode ?? 'pipedream';
   const jobStartMs = Math.round(epochNowMs());
+  o.onJobStart?.(jobStartMs);
   let children: ChildProcess[] = [];
   let finished = false;
   const jobId = `j${process.pid}-${randomBytes(3).toString('hex')}`;
@@ -70,10 +87,9 @@ export async function launchLocal(o: LaunchOptions): Promise<RunSummary> {
         CLI, 'worker', '--rank', String(rank), '--local-rank', String(rank), '--world-size', String(n),
         '--master-addr', '127.0.0.1', '--master-port', port, '--config-path', planPath, '--mode', mode, '--job-start-ms', String(jobStartMs),
         '--num-minibatches', String(o.numMinibatches), '--transport', 'ipc', '--job-id', jobId, '--coordinator', 'external',
-        '--heartbeat-timeout-ms', String(o.heartbeatTimeoutMs), ...o.workerArgs, ...extra,
+        '--heartbeat-timeout-ms', String(o.heartbeatTimeoutMs), ...o.workerArgs, ...(o.rankArgs?.(rank) ?? []), ...extra,
       ];
       if (o.changes) args.push('--migration-timeout-ms', String(o.changes.timeoutMs));
-      if (o.changes?.checkpointDir) args.push('--checkpoint-dir', o.changes.checkpointDir);
       const cpus = o.cpuSets?.[rank];
       const options = { stdio: ['ignore', 'pipe', 'pipe'] as ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...o.workerEnv } };
       const child = cpus === undefined ? spawn(process.execPath, args, options) : spawn('taskset', ['-c', cpus, process.execPath, ...args], options);
@@ -112,6 +128,8 @@ export async function launchLocal(o: LaunchOptions): Promise<RunSummary> {
     rendezvousTimeoutMs: o.rendezvousTimeoutMs,
     heartbeatTimeoutMs: o.heartbeatTimeoutMs,
     changes: mode === 'pipedream' || !o.changes ? undefined : { ...o.changes, kind: mode === 'dynpipe-re' ? 'restart' : 'live', restart: (r) => restart(r, port) },
+    curve: o.curve,
+    checkpoints: o.checkpoints,
     onStats: o.onStats,
     say: o.say,
     now: jobClock(jobStartMs),

@@ -12,6 +12,8 @@
 import { Coordinator, type RankStats, type RunSummary } from '../coordinator/coordinator.js';
 import { DynpipeError } from '../errors.js';
 import type { Plan } from '../plan/plan.js';
+import type { CurveKeys } from '../transport/curve-keys.js';
+import type { CheckpointCollector } from '../coordinator/checkpoint-collector.js';
 import { runWorker, type WorkerConfig } from '../worker/worker.js';
 
 export interface RankZeroOptions {
@@ -23,6 +25,12 @@ export interface RankZeroOptions {
   numMinibatches: number;
   rendezvousTimeoutMs: number;
   heartbeatTimeoutMs: number;
+  /** A resumed job: the set's cut and the plan version it resumes at. */
+  startMicrobatch?: number;
+  planVersion?: number;
+  curve?: CurveKeys;
+  /** Completes the checkpoint sets the ranks write. */
+  checkpoints?: CheckpointCollector;
   onStats?(rank: number, stats: RankStats): void;
   say(line: string): void;
   now(): number;
@@ -37,6 +45,10 @@ export async function runRankZeroWithCoordinator(worker: WorkerConfig, o: RankZe
       numMinibatches: o.numMinibatches,
       rendezvousTimeoutMs: o.rendezvousTimeoutMs,
       heartbeatTimeoutMs: o.heartbeatTimeoutMs,
+      startMicrobatch: o.startMicrobatch,
+      planVersion: o.planVersion,
+      curve: o.curve,
+      checkpoints: o.checkpoints,
       onStats: o.onStats,
       say: o.say,
       now: o.now,

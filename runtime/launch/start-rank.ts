@@ -1,7 +1,8 @@
 /**
  * From a detected placement to a running rank: check it against the plan, choose the data socket's
  * addresses (launch/bind-address.ts) and ipc job id, and run the worker, with the coordinator
- * in-process when launch-env.ts says so.
+ * in-process when launch-env.ts says so (it then completes the checkpoint sets the ranks write
+ * under `checkpointDir`, and counts a resumed job from its set's cut).
  */
 import type { RankStats, RunSummary } from '../coordinator/coordinator.js';
 import { worldSize } from '../plan/plan.js';
@@ -11,6 +12,12 @@ import { pickBindAddress, resolveIPv4 } from './bind-address.js';
 import { describeSource, type DetectedLaunch } from './env-detect.js';
 import { checkWorldSize, ipcJobId, runsCoordinator, type CoordinatorMode } from './launch-env.js';
 import { runRankZeroWithCoordinator } from './rank-zero.js';
+import { CheckpointStore, openCheckpoint } from '../checkpoint/checkpoint-store.js';
+import { resumedPlanVersion } from '../checkpoint/resume-plan.js';
+import { CheckpointCollector } from '../coordinator/checkpoint-collector.js';
+
+/** Complete checkpoint sets the in-process coordinator keeps (older ones are deleted). */
+const CHECKPOINTS_KEPT = 3;
 
 /** `auto`: ipc to ranks on this host and tcp to the others; `ipc` or `tcp`: that one only. */
 export type TransportMode = 'auto' | 'ipc' | 'tcp';
@@ -63,6 +70,11 @@ export async function startRank(o: RankStart): Promise<RunSummary | undefined> {
     await runWorker(cfg);
     return undefined;
   }
+  const resumed = work.resumeDir ? (await openCheckpoint(work.resumeDir)).set : undefined;
+  const planVersion = resumed ? resumedPlanVersion(resumed.manifest, work.plan) : 0;
+  const checkpoints = work.checkpointDir
+    ? new CheckpointCollector({ store: new CheckpointStore(work.checkpointDir), plan: work.plan, planVersion, keep: CHECKPOINTS_KEPT, say: work.say })
+    : undefined;
   return runRankZeroWithCoordinator(cfg, {
     listen: cfg.coordinator,
     listenSource: `${d.masterAddr.value}:${port} from ${describeSource(d.masterAddr)} and ${describeSource(d.masterPort)}`,
@@ -70,6 +82,10 @@ export async function startRank(o: RankStart): Promise<RunSummary | undefined> {
     numMinibatches: work.numMinibatches,
     rendezvousTimeoutMs: work.rendezvousTimeoutMs,
     heartbeatTimeoutMs: o.heartbeatTimeoutMs,
+    startMicrobatch: resumed?.manifest.cutMicrobatch,
+    planVersion,
+    curve: work.curve,
+    checkpoints,
     onStats: o.onStats,
     say: work.say,
     now: o.now,

@@ -21,7 +21,7 @@
 import { parse, type Info } from 'csv-parse/sync';
 import { stringify } from 'csv-stringify/sync';
 import { z } from 'zod';
-import { DynpipeError } from '../errors.js';
+import { DynpipeError, oneLine as quoteOneLine } from '../errors.js';
 
 export const RANK_LOG_COLUMNS = [
   'row',
@@ -166,7 +166,7 @@ function describeRowIssue(error: z.ZodError, value: unknown, where: string): str
 /** Validates one row; throws E_LOG_PARSE naming `where` (e.g. `rank-1.csv:7`) and the column. */
 export function validateRow(value: unknown, where = 'row'): RankLogRow {
   const r = RankLogRowSchema.safeParse(value);
-  if (!r.success) throw new DynpipeError('E_LOG_PARSE', describeRowIssue(r.error, value, where));
+  if (!r.success) throw new DynpipeError('E_LOG_PARSE', quoteOneLine(describeRowIssue(r.error, value, where), 500));
   return r.data;
 }
 
@@ -203,7 +203,7 @@ function parseCsv(text: string, where: string): LocatedRecord[] {
     return parse(text, { info: true, skip_empty_lines: true, relax_column_count: true }) as unknown as LocatedRecord[];
   } catch (e) {
     const line = (e as { lines?: number }).lines;
-    throw new DynpipeError('E_LOG_PARSE', `${where}${line ? `:${line}` : ''}: ${(e as Error).message}`, { cause: e });
+    throw new DynpipeError('E_LOG_PARSE', `${where}${line ? `:${line}` : ''}: ${quoteOneLine((e as Error).message)}`, { cause: e });
   }
 }
 
@@ -227,7 +227,7 @@ export function parseRankLog(text: string, file: string, rank?: number): RankLog
   const bad = Array.from({ length: width }, (_, i) => i).find((i) => header[i] !== expected[i]);
   if (bad !== undefined) {
     const want = expected[bad] ?? '(end of header)';
-    throw new DynpipeError('E_LOG_PARSE', `${file}:${records[0].info.lines}: header column ${bad + 1} should be '${want}', got '${header[bad] ?? ''}'`);
+    throw new DynpipeError('E_LOG_PARSE', `${file}:${records[0].info.lines}: header column ${bad + 1} should be '${want}', got '${quoteOneLine(header[bad] ?? '', 80)}'`);
   }
   return records.slice(1).map(({ record, info }) => {
     const where = `${file}:${info.lines}`;

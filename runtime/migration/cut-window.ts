@@ -98,6 +98,11 @@ export class CutWindow implements AsyncIterable<Slot> {
   cut: CutDecision | undefined;
   /** Decisions taken while running that did not cut (cancellations). */
   cancelled: CutDecision[] = [];
+  /**
+   * A cut at or past this window's end (the window ends before the job does: a periodic
+   * checkpoint's boundary, worker/checkpoint-windows.ts). It is the next window's to apply.
+   */
+  deferred: CutDecision | undefined;
 
   constructor(private readonly o: CutWindowOptions) {
     this.forwardedUpTo = o.schedule.first;
@@ -144,8 +149,12 @@ export class CutWindow implements AsyncIterable<Slot> {
   private applyDecision(stream: Iterator<Slot>): Iterator<Slot> {
     const d = this.o.gate.take();
     if (!d) return stream;
-    if (d.cutAt === null || d.cutAt >= this.end) {
+    if (d.cutAt === null) {
       this.cancelled.push(d);
+      return stream;
+    }
+    if (d.cutAt >= this.end) {
+      this.deferred = d;
       return stream;
     }
     return this.recut(d);

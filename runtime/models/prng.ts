@@ -49,3 +49,12 @@ export class Prng {
     return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * v);
   }
 }
+
+/**
+ * The same mulberry32 stream as a plain function yielding uniforms in [0, 1), fully determined by
+ * the 32-bit `seed`: what splits, mixes, jitter and test data draw from so they replay exactly.
+ */
+export function seededRandom(seed: number): () => number {
+  const prng = new Prng(seed);
+  return () => prng.nextUint32() / 4294967296;
+}

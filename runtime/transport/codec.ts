@@ -10,7 +10,7 @@
  * `decodeMessage` trusts nothing: any fault, however the bytes look, is a DynpipeError('E_MESSAGE').
  */
 import { decode as msgpackDecode, encode as msgpackEncode } from '@msgpack/msgpack';
-import { DynpipeError } from '../errors.js';
+import { DynpipeError, oneLine } from '../errors.js';
 import { BYTES_PER_ELEMENT, type WireTensor, checkedTensor, elementCount, isWireDtype } from './tensor.js';
 
 /** Bumped on any incompatible change of the header; a mismatch is rejected, never guessed at. */
@@ -178,6 +178,7 @@ function firstLine(e: unknown): string {
   return (e instanceof Error ? e.message : String(e)).split('\n')[0].slice(0, 80);
 }
 
+/** Quoted header values come from the peer: the message is kept to one bounded line. */
 function fail(message: string): never {
-  throw new DynpipeError('E_MESSAGE', message);
+  throw new DynpipeError('E_MESSAGE', oneLine(message, 500));
 }

@@ -15,6 +15,8 @@ import { checkIndex, checkTimeout } from './checks.js';
 import { COORDINATOR_MESSAGE_TYPES, type ControlMessage, type ControlOf, type CoordinatorMessage, type HostEntry, MAX_CONTROL_BYTES, type RankMessage, decodeControl, encodeControl } from './control-messages.js';
 import type { RegisterInfo } from './control-server.js';
 import { parseEndpoint } from './endpoints.js';
+import type { CurveKeys } from './curve-keys.js';
+import { curveClientOptions, reportHandshakeFailures } from './curve.js';
 import { Inbox } from './inbox.js';
 import { SendChain } from './send-chain.js';
 
@@ -24,6 +26,8 @@ export interface ControlClientOptions {
   coordinator: string;
   onReject: (err: DynpipeError) => void;
   capacity?: number;
+  /** The job's CURVE key pair: connect only to a coordinator holding it (default: none). */
+  curve?: CurveKeys;
   /** Declare the coordinator lost after this long without an answer to a heartbeat (default: never). */
   coordinatorTimeoutMs?: number;
 }
@@ -43,6 +47,7 @@ export class ControlClient {
   private heartbeat: NodeJS.Timeout | undefined;
   private closed = false;
   private rejectedCount = 0;
+  private cutAtMs: number | undefined;
 
   private constructor(
     private readonly opts: ControlClientOptions,
@@ -65,8 +70,9 @@ export class ControlClient {
     const lossMs = opts.coordinatorTimeoutMs;
     if (lossMs !== undefined) checkTimeout(lossMs);
     const heartbeat = lossMs === undefined ? {} : { heartbeatInterval: Math.max(50, Math.floor(lossMs / 4)), heartbeatTimeout: lossMs };
-    const dealer = new zmq.Dealer({ routingId: String(opts.rank), linger: 0, maxMessageSize: MAX_CONTROL_BYTES, ...heartbeat });
+    const dealer = new zmq.Dealer({ routingId: String(opts.rank), linger: 0, maxMessageSize: MAX_CONTROL_BYTES, ...heartbeat, ...curveClientOptions(opts.curve) });
     const client = new ControlClient(opts, dealer, inbox);
+    if (opts.curve) reportHandshakeFailures(dealer, `rank ${opts.rank}`, (line) => client.report(line));
     if (lossMs !== undefined) dealer.events.on('disconnect', () => client.lose(lossMs));
     dealer.connect(opts.coordinator);
     client.readLoop = client.read();
@@ -80,6 +86,7 @@ export class ControlClient {
   async send(message: RankMessage, timeoutMs: number): Promise<void> {
     this.checkOpen();
     checkTimeout(timeoutMs);
+    if (this.cutAtMs !== undefined && Date.now() >= this.cutAtMs) return; // the simulated cut: lost on the way
     const body = encodeControl(message);
     const deadline = Date.now() + timeoutMs;
     try {
@@ -124,6 +131,11 @@ export class ControlClient {
     }
     const hosts = new Map(Object.entries(reply.hosts ?? {}).map(([r, h]) => [Number(r), h]));
     return { endpoints, hosts };
+  }
+
+  /** TEST HOOK (network cut): from Date.now() `atMs` on, every message is dropped unsent, heartbeats included. */
+  simulateCutAt(atMs: number): void {
+    this.cutAtMs = atMs;
   }
 
   /** Sends a heartbeat every `intervalMs` until close(); a failed beat is reported via onReject. */

@@ -3,6 +3,7 @@
  * type. On the wire a message is one msgpack frame `{v, type, ...fields}`. Pure: no sockets.
  *
  *   rank -> coordinator: register, stats, done, error, heartbeat   (each names its own rank)
+ *                        checkpointed (its file of a periodic checkpoint is written: coordinator/checkpoint-collector.ts)
  *   coordinator -> rank: peers, shutdown
  *   repartition (runtime/migration): coordinator -> rank repartition, cut, proceed;
  *                                    rank -> coordinator hold, drained, migrated
@@ -10,7 +11,7 @@
  */
 import { decode as msgpackDecode, encode as msgpackEncode } from '@msgpack/msgpack';
 import { z } from 'zod';
-import { DynpipeError } from '../errors.js';
+import { DynpipeError, oneLine } from '../errors.js';
 import { parseEndpoint } from './endpoints.js';
 
 export const CONTROL_PROTOCOL_VERSION = 1;
@@ -45,6 +46,14 @@ export const DoneSchema = z.strictObject({ type: z.literal('done'), rank: Rank }
 export const ErrorSchema = z.strictObject({ type: z.literal('error'), rank: Rank, message: z.string().max(4000) });
 export const ShutdownSchema = z.strictObject({ type: z.literal('shutdown'), reason: z.string().max(1000) });
 export const HeartbeatSchema = z.strictObject({ type: z.literal('heartbeat'), rank: Rank });
+const Count = z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER);
+/** A rank's file of a checkpoint set, as the set's manifest will record it (checkpoint/manifest.ts). */
+const RankFileFields = {
+  file: z.string().max(64), blocks: z.array(Count).min(1).max(1_000_000), bytes: Count, sha256: z.string().regex(/^[0-9a-f]{64}$/),
+};
+export const CheckpointedSchema = z.strictObject({
+  type: z.literal('checkpointed'), rank: Rank, cut: Count, planVersion: Count, weightVersion: Count, ...RankFileFields,
+});
 
 const PlanVersion = z.number().int().positive().max(1_000_000_000);
 const Microbatch = z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER);
@@ -59,9 +68,10 @@ export const CutSchema = z.strictObject({ type: z.literal('cut'), planVersion: P
 export const ProceedSchema = z.strictObject({ type: z.literal('proceed'), planVersion: PlanVersion, action: z.enum(['migrate', 'resume', 'exit']) });
 /** A rank's answer to repartition: the first microbatch it has not forwarded, and where it holds. */
 export const HoldSchema = z.strictObject({ type: z.literal('hold'), rank: Rank, planVersion: PlanVersion, next: Microbatch, holdAt: Microbatch });
-/** A rank finished the old plan's window at the cut; `checkpoint` names the file it wrote, if any. */
+/** A rank finished the old plan's window at the cut; `checkpoint` is its file of the cut's set, if it wrote one. */
 export const DrainedSchema = z.strictObject({
-  type: z.literal('drained'), rank: Rank, planVersion: PlanVersion, drainedAtMs: z.number().nonnegative(), weightVersion: Microbatch, checkpoint: z.string().max(300).nullable(),
+  type: z.literal('drained'), rank: Rank, planVersion: PlanVersion, drainedAtMs: z.number().nonnegative(), weightVersion: Microbatch,
+  checkpoint: z.strictObject(RankFileFields).nullable(),
 });
 /** A rank holds exactly its blocks of the new plan. */
 export const MigratedSchema = z.strictObject({ type: z.literal('migrated'), rank: Rank, planVersion: PlanVersion, sentBytes: z.number().nonnegative(), receivedBytes: z.number().nonnegative(), migrateMs: z.number().nonnegative() });
@@ -69,7 +79,7 @@ export const AdminRepartitionSchema = z.strictObject({ type: z.literal('admin-re
 export const AdminReplySchema = z.strictObject({ type: z.literal('admin-reply'), ok: z.boolean(), message: z.string().max(2000) });
 
 export const ControlMessageSchema = z.discriminatedUnion('type', [
-  RegisterSchema, PeersSchema, StatsSchema, DoneSchema, ErrorSchema, ShutdownSchema, HeartbeatSchema,
+  RegisterSchema, PeersSchema, StatsSchema, DoneSchema, ErrorSchema, ShutdownSchema, HeartbeatSchema, CheckpointedSchema,
   RepartitionSchema, CutSchema, ProceedSchema, HoldSchema, DrainedSchema, MigratedSchema, AdminRepartitionSchema, AdminReplySchema,
 ]);
 
@@ -79,14 +89,14 @@ export type ControlType = ControlMessage['type'];
 export type ControlOf<T extends ControlType> = Extract<ControlMessage, { type: T }>;
 
 /** Messages a rank sends; each carries the sender's rank, which must match its socket identity. */
-export type RankMessage = ControlOf<'register' | 'stats' | 'done' | 'error' | 'heartbeat' | 'hold' | 'drained' | 'migrated'>;
+export type RankMessage = ControlOf<'register' | 'stats' | 'done' | 'error' | 'heartbeat' | 'checkpointed' | 'hold' | 'drained' | 'migrated'>;
 /** Messages the coordinator sends to ranks. */
 export type CoordinatorMessage = ControlOf<'peers' | 'shutdown' | 'repartition' | 'cut' | 'proceed'>;
 /** Messages an admin client sends, and the coordinator's answer to it. */
 export type AdminMessage = ControlOf<'admin-repartition'>;
 export type AdminReply = ControlOf<'admin-reply'>;
 
-export const RANK_MESSAGE_TYPES: readonly ControlType[] = ['register', 'stats', 'done', 'error', 'heartbeat', 'hold', 'drained', 'migrated'];
+export const RANK_MESSAGE_TYPES: readonly ControlType[] = ['register', 'stats', 'done', 'error', 'heartbeat', 'checkpointed', 'hold', 'drained', 'migrated'];
 export const COORDINATOR_MESSAGE_TYPES: readonly ControlType[] = ['peers', 'shutdown', 'repartition', 'cut', 'proceed'];
 export const ADMIN_MESSAGE_TYPES: readonly ControlType[] = ['admin-repartition'];
 
@@ -134,6 +144,7 @@ function isEndpoint(s: string): boolean {
   }
 }
 
+/** Quoted values come from the peer: the message is kept to one bounded line. */
 function bad(message: string): DynpipeError {
-  return new DynpipeError('E_MESSAGE', message);
+  return new DynpipeError('E_MESSAGE', oneLine(message, 500));
 }

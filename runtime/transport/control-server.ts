@@ -22,6 +22,9 @@ import {
   type HostEntry, MAX_CONTROL_BYTES, RANK_MESSAGE_TYPES, type RankMessage, decodeControl, encodeControl,
 } from './control-messages.js';
 import { checkBindAddress, claimIpcPath, releaseIpcPath } from './endpoints.js';
+import type { CurveKeys } from './curve-keys.js';
+import { curveServerOptions, reportHandshakeFailures } from './curve.js';
+import { admitCurveKey } from './zap.js';
 import { Inbox } from './inbox.js';
 import { SendChain } from './send-chain.js';
 
@@ -42,6 +45,8 @@ export interface ControlServerOptions {
   allowAllInterfaces?: boolean;
   /** Queued messages kept before new ones are dropped (default 1024). */
   capacity?: number;
+  /** The job's CURVE key pair: only ranks holding it can connect (default: none). */
+  curve?: CurveKeys;
 }
 
 export interface RegisterInfo {
@@ -65,6 +70,7 @@ export class ControlServer {
   private readLoop: Promise<void> = Promise.resolve();
   private closed = false;
   private rejectedCount = 0;
+  private releaseZap: (() => Promise<void>) | undefined;
 
   private constructor(
     private readonly opts: ControlServerOptions,
@@ -84,14 +90,18 @@ export class ControlServer {
     const inbox = new Inbox<FromRank>(opts.capacity ?? 1024);
     checkBindAddress(opts.bindAddress, opts.allowAllInterfaces);
     await claimIpcPath(opts.bindAddress);
-    const router = new zmq.Router({ mandatory: true, handover: true, linger: 0, maxMessageSize: MAX_CONTROL_BYTES });
+    const releaseZap = opts.curve ? await admitCurveKey(opts.curve.publicKey) : undefined;
+    const router = new zmq.Router({ mandatory: true, handover: true, linger: 0, maxMessageSize: MAX_CONTROL_BYTES, ...curveServerOptions(opts.curve) });
     try {
       await router.bind(opts.bindAddress);
     } catch (e) {
       router.close();
+      await releaseZap?.();
       throw new DynpipeError('E_USAGE', `coordinator: cannot bind '${opts.bindAddress}': ${(e as Error).message}`, { cause: e });
     }
     const server = new ControlServer(opts, router, router.lastEndpoint ?? opts.bindAddress, inbox);
+    server.releaseZap = releaseZap;
+    if (opts.curve) reportHandshakeFailures(router, 'coordinator', (line) => server.report(line));
     server.readLoop = server.read();
     return server;
   }
@@ -190,6 +200,7 @@ export class ControlServer {
     this.admin.fail(new DynpipeError('E_PEER_FAILED', 'coordinator: control channel closed'));
     this.router.close();
     await this.readLoop;
+    await this.releaseZap?.();
     releaseIpcPath(this.endpoint);
   }
 

@@ -18,6 +18,8 @@
  *  - Every wait has a deadline: E_PEER_TIMEOUT names this rank, the kind, micro-batch (all-reduce:
  *    step), peer and time waited.
  *  - close() is idempotent, drops unsent messages (linger 0) and fails pending calls.
+ *  - With `curve` keys (curve.ts) the PULL socket admits only peers holding the job's key pair and
+ *    every PUSH proves it holds them; a peer without them never gets a message in or out.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import * as zmq from 'zeromq';
@@ -25,6 +27,9 @@ import { DynpipeError } from '../errors.js';
 import { checkIndex, checkTimeout } from './checks.js';
 import { type CodecLimits, DEFAULT_CODEC_LIMITS, type ExtraValue, type Message, type MessageKind, decodeMessage, encodeMessage, maxFrameBytes } from './codec.js';
 import { checkBindAddress, claimIpcPath, parseEndpoint, releaseIpcPath } from './endpoints.js';
+import type { CurveKeys } from './curve-keys.js';
+import { curveClientOptions, curveServerOptions, reportHandshakeFailures } from './curve.js';
+import { admitCurveKey } from './zap.js';
 import { type MatchKey, Mailbox, matchKeyString } from './mailbox.js';
 import { SendChain } from './send-chain.js';
 import { type SendDelay, delayMs, noDelay } from './send-delay.js';
@@ -60,6 +65,8 @@ export interface DataPlaneOptions {
   limits?: Partial<CodecLimits>;
   expect?: Partial<Record<MessageKind, Expectation>>;
   sendDelay?: SendDelay;
+  /** The job's CURVE key pair: authenticate and encrypt every connection (default: none). */
+  curve?: CurveKeys;
 }
 
 export interface SendHeader {
@@ -103,6 +110,7 @@ export class DataPlane {
   /** Set if the receive socket fails other than by close(): no message can arrive any more. */
   private broken: DynpipeError | undefined;
   private counts = { sent: 0, received: 0, rejected: 0 };
+  private releaseZap: (() => Promise<void>) | undefined;
 
   private constructor(
     private readonly opts: DataPlaneOptions,
@@ -130,7 +138,8 @@ export class DataPlane {
     const addresses = [opts.bindAddress, ...(opts.alsoBind ?? [])];
     for (const address of addresses) checkBindAddress(address, opts.allowAllInterfaces);
     const limits = { ...DEFAULT_CODEC_LIMITS, ...opts.limits };
-    const pull = new zmq.Pull({ receiveHighWaterMark: opts.receiveHighWaterMark ?? 8, linger: 0, maxMessageSize: maxFrameBytes(limits), receiveBufferSize: opts.socketBufferBytes ?? -1 });
+    const releaseZap = opts.curve ? await admitCurveKey(opts.curve.publicKey) : undefined;
+    const pull = new zmq.Pull({ receiveHighWaterMark: opts.receiveHighWaterMark ?? 8, linger: 0, maxMessageSize: maxFrameBytes(limits), receiveBufferSize: opts.socketBufferBytes ?? -1, ...curveServerOptions(opts.curve) });
     const bound: string[] = [];
     for (const address of addresses) {
       try {
@@ -139,12 +148,15 @@ export class DataPlane {
       } catch (e) {
         pull.close();
         for (const b of bound) releaseIpcPath(b);
+        await releaseZap?.();
         if (e instanceof DynpipeError) throw e;
         throw new DynpipeError('E_USAGE', `rank ${opts.rank}: cannot bind '${address}': ${(e as Error).message}`, { cause: e });
       }
       bound.push(pull.lastEndpoint ?? address);
     }
     const plane = new DataPlane(opts, pull, bound[0], bound.slice(1), mailbox);
+    plane.releaseZap = releaseZap;
+    if (opts.curve) reportHandshakeFailures(pull, `rank ${opts.rank}`, (line) => plane.report(new DynpipeError('E_MESSAGE', line)));
     plane.readLoop = plane.read();
     return plane;
   }
@@ -171,7 +183,7 @@ export class DataPlane {
       if (known.endpoint === endpoint) return;
       throw new DynpipeError('E_USAGE', `rank ${this.rank}: rank ${rank} is already connected at '${known.endpoint}', not '${endpoint}'`);
     }
-    const socket = new zmq.Push({ sendHighWaterMark: this.opts.sendHighWaterMark ?? 8, linger: 0, sendBufferSize: this.opts.socketBufferBytes ?? -1 });
+    const socket = new zmq.Push({ sendHighWaterMark: this.opts.sendHighWaterMark ?? 8, linger: 0, sendBufferSize: this.opts.socketBufferBytes ?? -1, ...curveClientOptions(this.opts.curve) });
     socket.connect(endpoint);
     this.peers.set(rank, { endpoint, socket, chain: new SendChain() });
   }
@@ -253,6 +265,7 @@ export class DataPlane {
     this.peers.clear();
     this.pull.close();
     await this.readLoop;
+    await this.releaseZap?.();
     for (const e of [this.endpoint, ...this.alsoEndpoints]) releaseIpcPath(e);
   }
 

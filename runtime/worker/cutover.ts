@@ -11,16 +11,21 @@
  * version reaches a rank still at the old one (the data plane would drop it). Every wait has the
  * migration deadline; a failure ends the rank, and the coordinator ends the job.
  */
+import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { ModelSpec } from '../models/block.js';
 import type { Plan } from '../plan/plan.js';
 import type { DataPlane } from '../transport/data-plane.js';
 import type { ControlClient } from '../transport/control.js';
-import { checkpointName, writeRankState } from '../checkpoint/stage-checkpoint.js';
+import type { CheckpointStore } from '../checkpoint/checkpoint-store.js';
+import { type RankFileRecord, rankFileName } from '../checkpoint/manifest.js';
+import { writeFileAtomic } from '../checkpoint/atomic-file.js';
+import { encodeTensors } from '../checkpoint/tensor-file.js';
 import { migrateLive } from '../migration/live-migration.js';
 import { DynpipeError } from '../errors.js';
 import type { PlanChange } from './plan-change.js';
 import { exportState, stageTopology } from './stage-setup.js';
+import { saveStage } from './checkpoint-windows.js';
 import type { StageState } from './stage-state.js';
 
 export interface CutoverContext {
@@ -32,8 +37,8 @@ export interface CutoverContext {
   endpoints: ReadonlyMap<number, string>;
   clock(): number;
   timeoutMs: number;
-  /** Where checkpoints at cuts go (required by dynpipe-re, optional for live migration). */
-  checkpointDir?: string;
+  /** The store checkpoints at cuts go to (required by dynpipe-re, optional for live migration). */
+  store?: CheckpointStore;
   /** DIAGNOSTIC HOOK: after each change, this rank's new state goes to <dir>/post-v<version>/. */
   dumpDir?: string;
   /** TEST HOOK: called after each tensor a migration sent. */
@@ -57,23 +62,32 @@ async function proceed(ctx: CutoverContext, planVersion: number, action: 'migrat
   }
 }
 
-/** Writes this rank's file of the checkpoint at `change`'s cut; returns its file name. */
-async function checkpoint(ctx: CutoverContext, dir: string, state: StageState, change: PlanChange): Promise<string> {
-  const entries = await exportState(ctx.model, state);
-  return writeRankState(join(dir, checkpointName(change.planVersion, change.cutAt)), ctx.rank, entries, {
-    planVersion: change.planVersion, cutMicrobatch: change.cutAt, weightVersion: state.version, blocks: [state.range[0], state.range[1]],
-  });
+/**
+ * Writes this rank's file of the set at `change`'s cut (the set the job continues from under the
+ * new plan version: its blocks of the old plan, re-sliced on reading); returns its record as
+ * 'drained' carries it (the message names the rank).
+ */
+async function checkpoint(ctx: CutoverContext, store: CheckpointStore, state: StageState, from: Plan, change: PlanChange): Promise<Omit<RankFileRecord, 'rank'>> {
+  const { rank: _rank, ...record } = await saveStage(store, ctx.model, state, { rank: ctx.rank, cut: change.cutAt, planVersion: change.planVersion, plan: from });
+  return record;
 }
 
-/** Writes the diagnostic dump of `state` after the change to `planVersion`. */
+/** Writes the diagnostic dump of `state` after the change to `planVersion`: <dumpDir>/post-v<version>/rank-<r>.tensors. */
 export async function dumpState(ctx: CutoverContext, state: StageState, planVersion: number): Promise<void> {
   if (!ctx.dumpDir) return;
-  await writeRankState(join(ctx.dumpDir, `post-v${planVersion}`), ctx.rank, await exportState(ctx.model, state), { planVersion, weightVersion: state.version });
+  const dir = join(ctx.dumpDir, `post-v${planVersion}`);
+  try {
+    await mkdir(dir, { recursive: true });
+  } catch (e) {
+    throw new DynpipeError('E_IO', `cannot create dump directory ${dir}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, { cause: e });
+  }
+  const entries = await exportState(ctx.model, state);
+  await writeFileAtomic(join(dir, rankFileName(ctx.rank)), encodeTensors(entries, { rank: ctx.rank, planVersion, weightVersion: state.version }));
 }
 
 export async function liveCutover(ctx: CutoverContext, state: StageState, from: Plan, change: PlanChange): Promise<LiveCutoverResult> {
   const drainedAtMs = ctx.clock();
-  const file = ctx.checkpointDir ? await checkpoint(ctx, ctx.checkpointDir, state, change) : null;
+  const file = ctx.store ? await checkpoint(ctx, ctx.store, state, from, change) : null;
   await ctx.control.send({ type: 'drained', rank: ctx.rank, planVersion: change.planVersion, drainedAtMs, weightVersion: state.version, checkpoint: file }, ctx.timeoutMs);
   if (change.barrier) await proceed(ctx, change.planVersion, 'migrate');
   const t0 = ctx.clock();
@@ -93,10 +107,10 @@ export async function liveCutover(ctx: CutoverContext, state: StageState, from: 
 }
 
 /** dynpipe-re: checkpoint, report, and wait to be told to exit (the launcher restarts the job). */
-export async function restartCutover(ctx: CutoverContext, state: StageState, change: PlanChange): Promise<void> {
-  if (!ctx.checkpointDir) throw new DynpipeError('E_USAGE', 'mode dynpipe-re needs --checkpoint-dir');
+export async function restartCutover(ctx: CutoverContext, state: StageState, from: Plan, change: PlanChange): Promise<void> {
+  if (!ctx.store) throw new DynpipeError('E_USAGE', 'mode dynpipe-re needs --checkpoint-dir');
   const drainedAtMs = ctx.clock();
-  const file = await checkpoint(ctx, ctx.checkpointDir, state, change);
+  const file = await checkpoint(ctx, ctx.store, state, from, change);
   await ctx.control.send({ type: 'drained', rank: ctx.rank, planVersion: change.planVersion, drainedAtMs, weightVersion: state.version, checkpoint: file }, ctx.timeoutMs);
   await proceed(ctx, change.planVersion, 'exit');
 }

@@ -11,6 +11,7 @@ import { DynpipeError } from '../errors.js';
 import { localHostId, type HostId } from '../launch/host-id.js';
 import type { ControlClient } from '../transport/control.js';
 import { DataPlane } from '../transport/data-plane.js';
+import type { CurveKeys } from '../transport/curve-keys.js';
 import { ipcEndpoint, parseEndpoint, tcpEndpoint } from '../transport/endpoints.js';
 import { describeRoutes, routePeers } from './peer-routes.js';
 
@@ -22,11 +23,14 @@ export interface DataBind {
   tcp?: { host: string };
 }
 
-/** Opens `rank`'s data plane at `planVersion` on the addresses of `bind` (tcp first, so it is `plane.endpoint`). */
-export async function openDataPlane(rank: number, bind: DataBind, planVersion: number, onReject: (e: DynpipeError) => void): Promise<DataPlane> {
+/**
+ * Opens `rank`'s data plane at `planVersion` on the addresses of `bind` (tcp first, so it is
+ * `plane.endpoint`); with `curve`, only peers holding the job's key pair get through.
+ */
+export async function openDataPlane(rank: number, bind: DataBind, planVersion: number, onReject: (e: DynpipeError) => void, curve?: CurveKeys): Promise<DataPlane> {
   const addresses = [...(bind.tcp ? [tcpEndpoint(bind.tcp.host, 0)] : []), ...(bind.ipc ? [ipcEndpoint(bind.ipc.jobId, rank)] : [])];
   if (addresses.length === 0) throw new DynpipeError('E_USAGE', `rank ${rank}: no data transport to bind (neither ipc nor tcp)`);
-  return DataPlane.open({ rank, bindAddress: addresses[0], alsoBind: addresses.slice(1), planVersion, onReject });
+  return DataPlane.open({ rank, bindAddress: addresses[0], alsoBind: addresses.slice(1), planVersion, onReject, curve });
 }
 
 export interface JoinOptions {

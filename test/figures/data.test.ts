@@ -9,6 +9,7 @@ import {
   runLabels,
   throughputBars,
   timelines,
+  mergeSpans,
   type Run,
 } from '../../figures/data.js';
 import { isDynpipeError } from '../../runtime/errors.js';
@@ -79,6 +80,25 @@ describe('figure data', () => {
       { rank: 2, level: 'light', start_s: 2.305, end_s: 2.605 },
     ]);
     assert.deepEqual(t.repartitions, [{ plan_version: 1, time_s: 1.7, pause_ms: 220, label: 'v1: pause 220 ms' }]);
+    assert.deepEqual(t.shading, [
+      { level: 'light', start_s: 2.305, end_s: 2.605 },
+      { level: 'heavy', start_s: 1.325, end_s: 1.725 },
+    ]);
+  });
+
+  it('shading merges overlapping and touching windows of one level, never across levels', () => {
+    const spans = mergeSpans([
+      { level: 'heavy', start_s: 5, end_s: 9 },
+      { level: 'heavy', start_s: 1, end_s: 3 },
+      { level: 'heavy', start_s: 2, end_s: 4 },
+      { level: 'light', start_s: 3.5, end_s: 6 },
+      { level: 'heavy', start_s: 9, end_s: 10 },
+    ]);
+    assert.deepEqual(spans, [
+      { level: 'light', start_s: 3.5, end_s: 6 },
+      { level: 'heavy', start_s: 1, end_s: 4 },
+      { level: 'heavy', start_s: 5, end_s: 10 },
+    ]);
   });
 
   it('level bars average iteration times by the level in force at their end', () => {

@@ -15,8 +15,12 @@ const modules: Array<{ register(program: Command): void }> = [
   await import('./models.js'),
   await import('./dataset.js'),
   await import('./schedule.js'),
+  await import('./keys.js'),
   await import('./repartition.js'),
   await import('./simulate.js'),
+  await import('./dashboard.js'),
+  await import('./demo.js'),
+  await import('./experiment.js'),
 ];
 
 export function registerAll(program: Command): void {

@@ -1,7 +1,7 @@
 /** File and list helpers shared by the `dynpipe predictor` subcommands: one-line errors naming the path or flag. */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { gunzipSync, gzipSync } from 'node:zlib';
-import { DynpipeError } from '../../errors.js';
+import { DynpipeError, oneLine } from '../../errors.js';
 import { parseArgList, type ArgValue } from '../../models/args.js';
 import { parseDataset, type DatasetRow } from '../../../predictor/dataset.js';
 
@@ -26,7 +26,7 @@ export function readJson(path: string, what: string, code: 'E_PREDICTOR' | 'E_US
   try {
     return JSON.parse(text);
   } catch (e) {
-    throw new DynpipeError(code, `${path}: not JSON: ${(e as Error).message}`);
+    throw new DynpipeError(code, `${path}: not JSON: ${oneLine((e as Error).message)}`);
   }
 }
 

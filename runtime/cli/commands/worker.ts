@@ -17,6 +17,8 @@ import { readPlanFile } from '../plan-file.js';
 import { createProgress } from '../progress.js';
 import { formatRunSummary } from '../run-summary.js';
 import { workerHooks } from '../worker-hooks.js';
+import { parseNetDelaySpans } from '../../worker/net-delay-spans.js';
+import { readKeyDir } from '../../transport/key-files.js';
 
 interface WorkerFlags {
   rank?: number;
@@ -47,14 +49,25 @@ interface WorkerFlags {
   startMicrobatch?: number;
   restarted?: boolean;
   checkpointDir?: string;
+  checkpointEvery?: number;
+  curveKeys?: string;
   migrationTimeoutMs: number;
   dumpDir?: string;
   progress?: boolean;
   hostStatsEvery?: number;
+  netDelay?: string;
+  snapshotEvery?: number;
+  snapshotDir?: string;
 }
 
 function requiredFlag(flag: string): DynpipeError {
   return new DynpipeError('E_USAGE', `${flag} is required (only --print-env runs without it)`);
+}
+
+/** --snapshot-every and --snapshot-dir come together or not at all. */
+function snapshotsFrom(f: WorkerFlags): { dir: string; every: number } | undefined {
+  if ((f.snapshotEvery === undefined) !== (f.snapshotDir === undefined)) throw new DynpipeError('E_USAGE', '--snapshot-every and --snapshot-dir go together');
+  return f.snapshotEvery === undefined || f.snapshotDir === undefined ? undefined : { dir: f.snapshotDir, every: f.snapshotEvery };
 }
 
 async function run(f: WorkerFlags): Promise<void> {
@@ -69,6 +82,7 @@ async function run(f: WorkerFlags): Promise<void> {
   if (f.numMinibatches === undefined) throw requiredFlag('--num-minibatches <m>');
   const numMinibatches = f.numMinibatches;
   if (f.mode === 'dynpipe-re' && !f.checkpointDir) throw new DynpipeError('E_USAGE', '--mode dynpipe-re needs --checkpoint-dir (where the restart checkpoints go)');
+  if (f.checkpointEvery !== undefined && !f.checkpointDir) throw new DynpipeError('E_USAGE', '--checkpoint-every needs --checkpoint-dir (where the checkpoints go)');
   if (f.startMicrobatch !== undefined && !f.resume) throw new DynpipeError('E_USAGE', '--start-microbatch needs --resume (the checkpoint of that microbatch)');
   if (f.restarted && !f.resume) throw new DynpipeError('E_USAGE', '--restarted needs --resume');
   if (f.mode !== 'pipedream' && runsCoordinator(detected, f.coordinator)) {
@@ -109,9 +123,13 @@ async function run(f: WorkerFlags): Promise<void> {
       startMicrobatch: f.startMicrobatch,
       restarted: f.restarted,
       checkpointDir: f.checkpointDir,
+      checkpointEvery: f.checkpointEvery,
+      curve: f.curveKeys ? await readKeyDir(f.curveKeys) : undefined,
       migrationTimeoutMs: f.migrationTimeoutMs,
       dumpDir: f.dumpDir,
       hostStatsEvery: f.hostStatsEvery,
+      netDelay: f.netDelay === undefined ? undefined : parseNetDelaySpans(f.netDelay),
+      snapshots: snapshotsFrom(f),
       ...workerHooks(process.env, detected.rank.value),
       say: (line) => process.stderr.write(line + '\n'),
     },
@@ -147,12 +165,17 @@ export function register(program: Command): void {
     .option('--rendezvous-timeout-ms <ms>', 'deadline for all ranks to register', intOption(1), 120_000)
     .option('--save-weights <dir>', 'write this stage\'s final weights to <dir>/stage-<s>.rank-<r>.weights')
     .option('--job-start-ms <epochMs>', 'epoch ms at which the job started (the clock of every log; default: now)', intOption(0))
-    .option('--resume <dir>', 'continue from this complete checkpoint (written at a cut)')
+    .option('--resume <dir>', 'continue from a checkpoint: a set directory, or a store (its newest complete set)')
     .option('--start-microbatch <m>', 'with --resume: the cut microbatch expected (checked against the checkpoint)', intOption(0))
     .option('--restarted', 'with --resume: this rank continues a running job after a dynpipe-re restart')
-    .option('--checkpoint-dir <dir>', 'checkpoints at plan changes (needed by dynpipe-re; dynpipe writes one before migrating)')
+    .option('--checkpoint-dir <dir>', 'checkpoint store shared by all ranks and the coordinator: this rank\'s file of each set at a plan change (needed by dynpipe-re; dynpipe writes one before migrating) and, with --checkpoint-every, of periodic sets')
+    .option('--checkpoint-every <k>', 'drain the pipeline and checkpoint after every k microbatches', intOption(1))
+    .option('--curve-keys <dir>', 'authenticate and encrypt every socket with the job\'s CURVE keys (dynpipe keys generate)')
     .option('--migration-timeout-ms <ms>', 'deadline of every step of a plan change', intOption(1), 60_000)
     .option('--dump-dir <dir>', 'diagnostics: after each plan change write this rank\'s state to <dir>/post-v<version>/')
+    .option('--net-delay <spans>', "delay this rank's sends like net interference during job-clock spans: '<fromMs>-<toMs>:<intensity>,...' (empty toMs: to the end)")
+    .option('--snapshot-every <k>', 'write this rank\'s weights every k microbatches (for accuracy over time, measured after the run)', intOption(1))
+    .option('--snapshot-dir <dir>', 'where --snapshot-every writes: <dir>/mb-<m>/rank-<r>.weights')
     .option('--host-stats-every <m>', 'sample host counters every m microbatches and report them (for the slowdown predictor)', intOption(1))
     .option('--progress', 'on the rank that runs the coordinator, show a progress bar even when stderr is not a terminal')
     .action((f: WorkerFlags) => run(f));

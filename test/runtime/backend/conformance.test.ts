@@ -1,7 +1,8 @@
 /**
  * Conformance: every kernel we register, on its backend, against the cpu backend's kernel of the
  * same name on small seeded inputs (odd sizes, batch 1, strides 1-2, same/valid/explicit padding,
- * channel counts that are not multiples of 4), to 1e-4 relative to the output's largest value.
+ * channel counts that are not multiples of 4; on webgpu each operand read as vec4 or as scalars,
+ * in every mix), to 1e-4 relative to the output's largest value.
  * Cases we reject on purpose sit in KNOWN_GAPS, each with its reason, and must fail loudly.
  */
 import { strict as assert } from 'node:assert';
@@ -94,6 +95,7 @@ const REDUCE_CASES: KernelCase[] = [
   reduceCase('N, H, W with 6 channels (scalar loads), 5 slices of rows', [4, 9, 10, 6], [0, 1, 2], false),
   reduceCase('N, H, W with 4 channels, 50 slices of rows', [2, 40, 40, 4], [0, 1, 2], false),
   reduceCase('all axes, to a scalar', [5, 7, 3], [0, 1, 2], false),
+  reduceCase('batch 1, N, H, W with 3 channels', [1, 5, 7, 3], [0, 1, 2], false),
   reduceCase('axes given out of order and negative', [2, 3, 4, 5], [1, -4], false),
   reduceCase('the last axis (the built-in)', [4, 6], 1, false),
   reduceCase('middle axes (the built-in)', [2, 3, 4, 5], [1, 2], true),
@@ -120,6 +122,8 @@ const CASES: Record<string, KernelCase[]> = {
     conv2dBackpropFilterCase('7x7x5 -> 6, 1x1, stride 2, same (ResNet shortcut)', [2, 7, 7, 5], [1, 1, 5, 6], 2, 'same'),
     conv2dBackpropFilterCase('12x11x8 -> 12, 3x3, stride 1, same (vec4 loads; split-K, uneven last slice)', [3, 12, 11, 8], [3, 3, 8, 12], 1, 'same'),
     conv2dBackpropFilterCase('batch 1, 9x9x4 -> 4, 3x3, stride 2, valid (vec4 loads)', [1, 9, 9, 4], [3, 3, 4, 4], 2, 'valid'),
+    conv2dBackpropFilterCase('7x9x8 -> 6, 3x3, stride 1, valid (vec4 x, scalar dy)', [2, 7, 9, 8], [3, 3, 8, 6], 1, 'valid'),
+    conv2dBackpropFilterCase('batch 1, 9x7x6 -> 8, 3x3, stride 2, same (scalar x, vec4 dy)', [1, 9, 7, 6], [3, 3, 6, 8], 2, 'same'),
   ],
   [Conv2D]: [
     conv2dCase('batch 1, 7x7x3 -> 5, 3x3, stride 1, same', [1, 7, 7, 3], [3, 3, 3, 5], 1, 'same'),
@@ -128,6 +132,9 @@ const CASES: Record<string, KernelCase[]> = {
     conv2dCase('7x7x5 -> 6, 1x1, stride 2, same (ResNet shortcut)', [2, 7, 7, 5], [1, 1, 5, 6], 2, 'same'),
     conv2dCase('11x10x8 -> 12, 3x3, stride 1, same (vec4 loads)', [3, 11, 10, 8], [3, 3, 8, 12], 1, 'same'),
     conv2dCase('9x9x4 -> 3, 3x3, dilation 2, same', [2, 9, 9, 4], [3, 3, 4, 3], 1, 'same', 2),
+    conv2dCase('batch 1, 9x7x3 -> 5, 3x3, stride 2, same (uneven padding)', [1, 9, 7, 3], [3, 3, 3, 5], 2, 'same'),
+    conv2dCase('7x9x8 -> 6, 3x3, stride 1, valid (vec4 x, scalar filter)', [2, 7, 9, 8], [3, 3, 8, 6], 1, 'valid'),
+    conv2dCase('9x7x6 -> 8, 3x3, stride 2, same (scalar x, vec4 filter)', [2, 9, 7, 6], [3, 3, 6, 8], 2, 'same'),
   ],
   [Conv2DBackpropInput]: [
     conv2dBackpropInputCase('batch 1, 7x7x3 -> 5, 3x3, stride 1, same', [1, 7, 7, 3], [3, 3, 3, 5], 1, 'same'),
@@ -138,6 +145,8 @@ const CASES: Record<string, KernelCase[]> = {
     conv2dBackpropInputCase('6x6x2 -> 3, 2x2, pads wider than the filter', [1, 6, 6, 2], [2, 2, 2, 3], 1, [[0, 0], [2, 1], [0, 3], [0, 0]]),
     conv2dBackpropInputCase('7x7x5 -> 6, 1x1, stride 2, same (ResNet shortcut)', [2, 7, 7, 5], [1, 1, 5, 6], 2, 'same'),
     conv2dBackpropInputCase('11x10x8 -> 12, 3x3, stride 2, same (vec4 loads)', [3, 11, 10, 8], [3, 3, 8, 12], 2, 'same'),
+    conv2dBackpropInputCase('7x9x6 -> 8, 3x3, stride 1, valid (vec4 dy, scalar filter rows)', [2, 7, 9, 6], [3, 3, 6, 8], 1, 'valid'),
+    conv2dBackpropInputCase('9x7x8 -> 6, 3x3, stride 2, same (scalar dy, vec4 filter rows)', [2, 9, 7, 8], [3, 3, 8, 6], 2, 'same'),
   ],
   [Sum]: REDUCE_CASES,
   [Mean]: REDUCE_CASES,
@@ -170,6 +179,8 @@ const CASES: Record<string, KernelCase[]> = {
     matMulCase('a shared by the batch, a transposed', [7, 6], [3, 7, 5], true, false),
     matMulCase('batched, tiny matrices (broadcast multiply path)', [4, 3, 5], [4, 2, 5], false, true),
     matMulCase('batched, one product per entry', [3, 20, 17], [3, 17, 15], false, false),
+    matMulCase('batch 1, odd extents', [1, 9, 13], [1, 13, 11], false, false),
+    matMulCase('k a multiple of 4, n not (vec4 a, scalar b)', [6, 12], [12, 7], false, false),
     matMulCase('attention scores q k^T, 4-d', [2, 2, 33, 16], [2, 2, 33, 16], false, true),
     matMulCase('2-d, every extent a multiple of 4 (vec4 loads), a transposed', [36, 20], [36, 44], true, false),
     {

@@ -67,6 +67,27 @@ describe('cut window', () => {
     assert.deepEqual(got, [...createSchedule('1f1b', { stages: 3, stage: 0, microbatches: 6, inFlight: 3 })]);
   });
 
+  // Windows that end before the job (periodic checkpoints) hand a later cut to the next window.
+  it('a cut at or past the window\'s end is deferred to the next window, which applies it', async () => {
+    const gate = new CutGate();
+    const w = window('1f1b', 1, 0, 4, gate);
+    const got = await drive(w, (k) => (k === 2 ? gate.decide({ planVersion: 1, cutAt: 6 }) : undefined));
+    assert.deepEqual(got, [...createSchedule('1f1b', { stages: 3, stage: 1, first: 0, microbatches: 4, inFlight: 3 })]);
+    assert.equal(w.cut, undefined);
+    assert.deepEqual(w.deferred, { planVersion: 1, cutAt: 6 });
+    assert.deepEqual(w.cancelled, []);
+
+    gate.decide(w.deferred!);
+    const next = window('1f1b', 1, 4, 4, gate, { v0: 4 });
+    assert.deepEqual(await drive(next), [...createSchedule('1f1b', { stages: 3, stage: 1, first: 4, microbatches: 2, inFlight: 3, v0: 4 })]);
+    assert.deepEqual(next.cut, { planVersion: 1, cutAt: 6 });
+
+    gate.decide({ planVersion: 2, cutAt: 8 });
+    const atStart = window('1f1b', 1, 8, 4, gate, { v0: 8 });
+    assert.deepEqual(await drive(atStart), [], 'a cut at the window\'s first microbatch runs nothing');
+    assert.deepEqual(atStart.cut, { planVersion: 2, cutAt: 8 });
+  });
+
   it('a cancelled hold runs the whole window; a hold without a decision times out', async () => {
     const gate = new CutGate();
     gate.hold(2);

@@ -7,7 +7,7 @@
 import { strict as assert } from 'node:assert';
 import { join } from 'node:path';
 import { runCli, tempDir } from '../../support/cli.js';
-import { readManifest } from '../../../runtime/checkpoint/stage-checkpoint.js';
+import { verifySet } from '../../../runtime/checkpoint/checkpoint-store.js';
 import { DATA, planJson, stateIn, writePlan } from './helpers.js';
 
 describe('migration failure (multi-process)', function () {
@@ -27,7 +27,7 @@ describe('migration failure (multi-process)', function () {
     assert.notEqual(r.code, 0);
     const cut = join(ckptDir, 'v1-mb6');
     assert.match(r.stderr, /dynpipe: change to plan version 1 at microbatch 6 failed in phase 'migrate'; the checkpoint of the cut in .*v1-mb6 is complete: rank 1 exited on SIGKILL/);
-    const manifest = await readManifest(cut);
+    const { manifest } = await verifySet(cut);
     assert.equal(manifest.cutMicrobatch, 6);
     const state = stateIn(cut);
     assert.equal(state.size, 16, 'weights and momentum of all 8 trainable parameters');

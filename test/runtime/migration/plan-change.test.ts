@@ -12,7 +12,7 @@
 import { strict as assert } from 'node:assert';
 import { join } from 'node:path';
 import { runCli, tempDir } from '../../support/cli.js';
-import { readManifest } from '../../../runtime/checkpoint/stage-checkpoint.js';
+import { verifySet } from '../../../runtime/checkpoint/checkpoint-store.js';
 import { DATA, assertSameState, lossesOf, planJson, rowsOf, stateIn, writePlan } from './helpers.js';
 
 const STEPS = 22;
@@ -41,7 +41,7 @@ describe('plan changes (multi-process)', function () {
   it('live migration keeps every weight and optimizer slot, and continues exactly like a resumed job', async () => {
     const live = await launch('live', ['--plan', oldPlan, '--mode', 'dynpipe', '--change-at', `${CUT}:${newPlan}`, '--checkpoint-dir', join(tmp.dir, 'live', 'ckpt'), '--dump-dir', join(tmp.dir, 'live', 'dump')]);
     const ckpt = join(live, 'ckpt', `v1-mb${CUT}`);
-    const manifest = await readManifest(ckpt);
+    const { manifest } = await verifySet(ckpt);
     assert.equal(manifest.cutMicrobatch, CUT);
     assert.equal(manifest.weightVersion, CUT);
     assert.deepEqual(manifest.plan.partition, [1, 3]);

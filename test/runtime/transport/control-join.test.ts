@@ -47,4 +47,24 @@ describe('control channel: join with host ids', () => {
     assert.deepEqual((await rendezvous).get(0), { endpoint: 'tcp://127.0.0.1:41000', host: 'vm', pid: 10, ipcEndpoint: 'ipc:///tmp/dynpipe-j/r0.sock', hostId });
   });
 
+  it('a refusing check rejects the rendezvous and sends no table; a shutdown instead ends join with its reason', async () => {
+    const rendezvous = server.rendezvous(2, 10_000, (registered) => {
+      throw new DynpipeError('E_USAGE', `refused ${[...registered.keys()].join(',')}`);
+    });
+    // Every join settles into an outcome at once, so a failed assert above cannot leave a
+    // rejection unhandled (that would end the whole mocha run, not just this case).
+    const joins = clients.map((c) => c.join({ endpoint: `tcp://127.0.0.1:${42000 + c.rank}`, host: 'vm', pid: 1 }, 20_000));
+    const outcomes = Promise.allSettled(joins);
+    try {
+      await assert.rejects(rendezvous, dynpipeError('E_USAGE', /^refused 0,1$/));
+      for (const r of [0, 1]) await server.send(r, { type: 'shutdown', reason: 'refused 0,1' }, 10_000);
+    } finally {
+      const settled = await outcomes;
+      for (const [r, o] of settled.entries()) {
+        assert.equal(o.status, 'rejected', `rank ${r}'s join resolved although the rendezvous was refused`);
+        assert.ok(o.reason instanceof DynpipeError && o.reason.code === 'E_PEER_FAILED', `rank ${r}: ${String(o.reason)}`);
+        assert.match(o.reason.message, new RegExp(`^rank ${r}: stopped by the coordinator at rendezvous: refused 0,1$`));
+      }
+    }
+  });
 });

@@ -47,13 +47,4 @@ export function bytesOf(a: ArrayBufferView): Buffer {
 }
 
 /** A small deterministic PRNG (mulberry32), so test data is reproducible. */
-export function prng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { seededRandom as prng } from '../../../runtime/models/prng.js';
