@@ -22,4 +22,22 @@ describe('committed predictor dataset and forest', () => {
     const predicted = forest.predict(labeled(rows.filter((_, i) => i % 97 === 0)).map((r) => r.x));
     assert.ok(predicted.every((p) => Number.isFinite(p) && p > 0), JSON.stringify(predicted));
   });
+
+  // Collected on the GPU node (bench/gpu-node-collect.sh): mixes come from the merged lane files,
+  // so the counts are read from the data and checked against what each forest says it saw.
+  for (const [data, forestFile] of [
+    ['predictor-wasm-xeon16.csv.gz', 'forest-wasm-xeon16.json'],
+    ['predictor-webgpu-h100.csv.gz', 'forest-webgpu-h100.json'],
+  ] as const) {
+    it(`${data} and ${forestFile} parse, agree on their size, and predict finite slowdowns`, () => {
+      const dataPath = join(repoRoot, 'profile/data', data);
+      const rows = parseDataset(gunzipSync(readFileSync(dataPath)).toString('utf8'), dataPath);
+      assert.ok(rows.length > 0);
+      const forestPath = join(repoRoot, 'configs/predictor', forestFile);
+      const forest = SlowdownForest.fromJSON(JSON.parse(readFileSync(forestPath, 'utf8')), forestPath);
+      assert.equal(forest.trainedRows, rows.length);
+      const predicted = forest.predict(labeled(rows.filter((_, i) => i % 211 === 0)).map((r) => r.x));
+      assert.ok(predicted.every((p) => Number.isFinite(p) && p > 0), JSON.stringify(predicted.slice(0, 5)));
+    });
+  }
 });
