@@ -27,6 +27,7 @@ import { isStep } from '../runtime/log/metrics.js';
 import { readRankLogs } from '../runtime/log/rank-log-files.js';
 import { printPlan, straightPlan } from '../runtime/plan/plan.js';
 import { intOption } from '../runtime/cli/options.js';
+import { SseFrameReader } from '../runtime/dashboard/sse-frames.js';
 
 type Mode = 'off' | 'stream' | 'page-niced' | 'page';
 
@@ -58,16 +59,9 @@ chmodSync(niced, 0o755);
 function readStream(url: string): Promise<void> {
   return new Promise((resolve, reject) => {
     get(new URL('events', url), (res) => {
-      let buffer = '';
+      const frames = new SseFrameReader();
       res.setEncoding('utf8');
-      res.on('data', (d: string) => {
-        buffer += d;
-        for (let i = buffer.indexOf('\n\n'); i >= 0; i = buffer.indexOf('\n\n')) {
-          const frame = buffer.slice(0, i);
-          buffer = buffer.slice(i + 2);
-          if (frame.startsWith('data: ')) JSON.parse(frame.slice(6));
-        }
-      });
+      res.on('data', (d: string) => frames.push(d));
       res.on('end', () => resolve());
       res.on('error', () => resolve());
     }).on('error', reject);

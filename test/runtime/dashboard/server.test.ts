@@ -7,6 +7,7 @@ import { DashboardFeed } from '../../../runtime/dashboard/feed.js';
 import { DashboardServer, MAX_BACKLOG_BYTES } from '../../../runtime/dashboard/server.js';
 import { isDynpipeError } from '../../../runtime/errors.js';
 import { httpGet, httpRequest } from '../../support/http.js';
+import { SseFrameReader } from '../../../runtime/dashboard/sse-frames.js';
 
 const TOKEN = 'feedc0de'.repeat(4);
 const RUN: DashboardEvent = { kind: 'run', run: { name: 'r', model: 'mlp', mode: 'dynpipe', microbatchSize: 8, worldSize: 1, firstMicrobatch: 0, numMinibatches: 10, source: 'live' } };
@@ -19,15 +20,10 @@ function readEvents(url: string, until: (events: DashboardEvent[]) => boolean, o
       assert.equal(res.statusCode, 200);
       assert.equal(res.headers['content-type'], 'text/event-stream; charset=utf-8');
       onOpen?.();
-      let buffer = '';
+      const frames = new SseFrameReader();
       res.setEncoding('utf8');
       res.on('data', (d: string) => {
-        buffer += d;
-        for (let i = buffer.indexOf('\n\n'); i >= 0; i = buffer.indexOf('\n\n')) {
-          const frame = buffer.slice(0, i);
-          buffer = buffer.slice(i + 2);
-          if (frame.startsWith('data: ')) events.push(JSON.parse(frame.slice(6)) as DashboardEvent);
-        }
+        events.push(...(frames.push(d) as DashboardEvent[]));
         if (until(events)) {
           req.destroy();
           resolve(events);
