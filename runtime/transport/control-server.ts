@@ -222,13 +222,8 @@ export class ControlServer {
     const rank = /^(0|[1-9]\d{0,6})$/.test(id) ? Number(id) : undefined;
     const from = rank === undefined ? `a peer with identity ${JSON.stringify(id.slice(0, 16))}` : `rank ${rank}`;
     if (rank === undefined) return this.report(`coordinator: rejected message from ${from}: identity is not a rank`);
-    if (frames.length !== 2) return this.report(`coordinator: rejected message from ${from}: expected 1 body frame, got ${frames.length - 1}`);
-    let message: ControlMessage;
-    try {
-      message = decodeControl(frames[1]);
-    } catch (e) {
-      return this.report(`coordinator: rejected message from ${from}: ${(e as Error).message}`);
-    }
+    const message = this.decodeBody(frames, from);
+    if (message === undefined) return;
     if (!RANK_MESSAGE_TYPES.includes(message.type)) return this.report(`coordinator: rejected '${message.type}' from ${from}: only the coordinator sends it`);
     const claimed = (message as RankMessage).rank;
     if (claimed !== rank) return this.report(`coordinator: rejected '${message.type}' from ${from}: it claims to be rank ${claimed}`);
@@ -237,15 +232,24 @@ export class ControlServer {
     if (!this.inbox.push({ rank, message })) this.report(`coordinator: dropped '${message.type}' from ${from}: ${this.inbox.capacity} messages already queued`);
   }
 
+  /** The one body frame decoded, or undefined after reporting why it was rejected (`from` names the sender). */
+  private decodeBody(frames: Buffer[], from: string): ControlMessage | undefined {
+    if (frames.length !== 2) {
+      this.report(`coordinator: rejected message from ${from}: expected 1 body frame, got ${frames.length - 1}`);
+      return undefined;
+    }
+    try {
+      return decodeControl(frames[1]);
+    } catch (e) {
+      this.report(`coordinator: rejected message from ${from}: ${(e as Error).message}`);
+      return undefined;
+    }
+  }
+
   private acceptAdmin(identity: string, frames: Buffer[]): void {
     const from = `admin client ${identity}`;
-    if (frames.length !== 2) return this.report(`coordinator: rejected message from ${from}: expected 1 body frame, got ${frames.length - 1}`);
-    let message: ControlMessage;
-    try {
-      message = decodeControl(frames[1]);
-    } catch (e) {
-      return this.report(`coordinator: rejected message from ${from}: ${(e as Error).message}`);
-    }
+    const message = this.decodeBody(frames, from);
+    if (message === undefined) return;
     if (!ADMIN_MESSAGE_TYPES.includes(message.type)) return this.report(`coordinator: rejected '${message.type}' from ${from}: admin clients may only send ${ADMIN_MESSAGE_TYPES.join(', ')}`);
     if (!this.admin.push({ identity, message: message as AdminMessage })) this.report(`coordinator: dropped '${message.type}' from ${from}: ${this.admin.capacity} admin requests already queued`);
   }
