@@ -15,7 +15,7 @@ import { runCli, startCli, tempDir } from '../../support/cli.js';
 import { prng } from '../transport/helpers.js';
 import { COMMON, assertSameWeights, rankPids, waitForFile, weightsIn, writePlan } from './launch-helpers.js';
 
-const N = 32;
+const N = 64; // long enough after the first checkpoint (mb 8) that the kill lands mid-run on an idle machine too
 const EVERY = ['--checkpoint-every', '4'];
 
 describe('checkpoint and resume (multi-process)', function () {
@@ -42,7 +42,14 @@ describe('checkpoint and resume (multi-process)', function () {
       const pids = await rankPids(child, 2);
       await waitForFile(at('killed', 'v0-mb8', 'manifest.json'));
       await new Promise((r) => setTimeout(r, Math.floor(prng(Date.now())() * 300)));
-      for (const pid of [...pids.values(), child.pid!]) process.kill(pid, 'SIGKILL');
+      for (const pid of [...pids.values(), child.pid!]) {
+        try {
+          process.kill(pid, 'SIGKILL');
+        } catch (e) {
+          // a rank that already exited is no failure here: whether the job was cut short is asserted below
+          if ((e as NodeJS.ErrnoException).code !== 'ESRCH') throw e;
+        }
+      }
       const killed = await done;
       assert.equal(killed.signal, 'SIGKILL', 'the job ended before the kill');
       const cuts = readdirSync(at('killed')).map((n) => Number(/^v0-mb(\d+)$/.exec(n)?.[1]));
